@@ -1,0 +1,106 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { createMiddleware } from "hono/factory";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import { methodNotAllowed } from "hono/method-not-allowed";
+import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
+import { readConfig, type AppEnv, type Config } from "./env";
+import { createDb } from "./db/client";
+import {
+  fieldErrorsFromZod,
+  MethodNotAllowed,
+  NotFound,
+  ParseError,
+  PayloadTooLarge,
+  renderError,
+  ValidationError,
+} from "./errors";
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** Every router is made here, so none misses the hook that renders validation errors DRF's way. */
+export function createRouter() {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw new ValidationError(fieldErrorsFromZod(result.error));
+    },
+  });
+}
+
+const withContext = createMiddleware<AppEnv>(async (c, next) => {
+  c.set("config", readConfig(c.env));
+  c.set("db", createDb(c.env.DB));
+  await next();
+});
+
+const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
+
+/**
+ * Parses a JSON body once, before validation: malformed JSON gets DRF's `JSON parse error` answer (without
+ * echoing the input), and an empty body counts as `{}` as in DRF, so cookie-only calls need no body.
+ */
+const parseJsonBody = createMiddleware<AppEnv>(async (c, next) => {
+  const mediaType = c.req.header("content-type")?.split(";")[0]?.trim() ?? "";
+  if (c.req.method !== "GET" && c.req.method !== "HEAD" && JSON_MEDIA_TYPE.test(mediaType)) {
+    const text = await c.req.text();
+    let parsed: unknown = {};
+    if (text.trim() !== "") {
+      try {
+        parsed = JSON.parse(text);
+      } catch (error) {
+        const position = /position (\d+)/.exec(String(error))?.[1];
+        throw new ParseError(position ? `Invalid JSON at position ${position}.` : "Unexpected end of JSON input.");
+      }
+    }
+    c.req.bodyCache.json = Promise.resolve(parsed);
+  }
+  await next();
+});
+
+export function createApp(mount: (app: ReturnType<typeof createRouter>) => void) {
+  const app = createRouter();
+  app.use(requestId());
+  app.use(withContext);
+  app.use(
+    cors({
+      origin: (origin, c) => ((c.get("config") as Config).corsAllowedOrigins.includes(origin) ? origin : null),
+      credentials: true,
+      allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+      allowHeaders: ["content-type", "x-csrftoken", "authorization"],
+      exposeHeaders: ["x-d1-bookmark"],
+      maxAge: 86_400,
+    }),
+  );
+  app.use(secureHeaders());
+  app.use(
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, allowed) => {
+        throw new MethodNotAllowed(c.req.method, allowed);
+      },
+    }),
+  );
+  app.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new PayloadTooLarge();
+      },
+    }),
+  );
+  app.use(parseJsonBody);
+  mount(app);
+  // Rendered, not thrown: a thrown 404 would hide the route from the 405 check above.
+  app.notFound((c) => renderError(new NotFound(), c));
+  app.onError(renderError);
+  return app;
+}
+
+/** Django's paths end in `/`; both spellings are served by routes declared without it. */
+export function withoutTrailingSlash(request: Request): Request {
+  const url = new URL(request.url);
+  if (url.pathname.length <= 1 || !url.pathname.endsWith("/")) return request;
+  url.pathname = url.pathname.replace(/\/+$/, "");
+  return new Request(url, request);
+}

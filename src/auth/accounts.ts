@@ -1,0 +1,178 @@
+import { sql } from "drizzle-orm";
+import type { Config } from "../env";
+import { NonFieldError, TokenInvalid, ValidationError, type FieldErrors } from "../errors";
+import { uniqueViolation, type Database } from "../db/client";
+import { users } from "../db/schema";
+import { revokeOtherSessions, revokeSession } from "../db/sessions";
+import {
+  findSessionUser,
+  findTakenIdentifiers,
+  findUserForLogin,
+  insertUser,
+  selectPlanOfUsername,
+  updateUser,
+  type UserChanges,
+  type UserWithPlan,
+} from "../db/users";
+import type { UserUpdate } from "../schemas/user";
+import { newEmailProblems } from "./email-rules";
+import { hashPassword, verifyPassword } from "./password";
+import { passwordProblems } from "./password-rules";
+import type { Principal } from "./principal";
+import {
+  INVALID_REFRESH,
+  planRefresh,
+  recordNewSession,
+  signSessionTokens,
+  type ClientInfo,
+  type SessionTokens,
+} from "./sessions";
+import { readToken } from "./tokens";
+
+const TAKEN_MESSAGES = {
+  username: "A user with that username already exists.",
+  email: "A user is already registered with this e-mail address.",
+} as const;
+
+function takenError(fields: Array<keyof typeof TAKEN_MESSAGES>): ValidationError {
+  return new ValidationError(Object.fromEntries(fields.map((field) => [field, [TAKEN_MESSAGES[field]]])));
+}
+
+/** Checked first for a clear answer naming every taken field; the unique indexes settle races. */
+async function assertIdentifiersFree(db: Database, candidate: { username?: string; email?: string }, userId?: number) {
+  const taken = await findTakenIdentifiers(db, candidate, userId);
+  const fields = (["username", "email"] as const).filter((field) => taken[field]);
+  if (fields.length > 0) throw takenError(fields);
+}
+
+/** Runs a write; a UNIQUE violation from a concurrent request becomes the same 400 as the pre-check. */
+async function withUniqueFieldErrors<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    const field = uniqueViolation(error);
+    if (field) throw takenError([field]);
+    throw error;
+  }
+}
+
+export interface SignedIn {
+  account: UserWithPlan;
+  tokens: SessionTokens;
+}
+
+export async function registerUser(
+  db: Database,
+  config: Config,
+  input: { username: string; email: string; password1: string },
+  client: ClientInfo,
+): Promise<SignedIn> {
+  await assertIdentifiersFree(db, input);
+  const passwordHash = await hashPassword(input.password1);
+  const pending = await planRefresh(config);
+  const newUserId = sql`(select ${users.id} from ${users} where ${users.username} = ${input.username})`;
+  // One batch: the user, its first session and the row we answer with land together or not at all.
+  const results = await withUniqueFieldErrors(() =>
+    db.batch([
+      insertUser(db, {
+        username: input.username,
+        email: input.email,
+        passwordHash,
+        dateJoined: pending.now,
+        lastLogin: pending.now,
+      }),
+      ...recordNewSession(db, pending, newUserId, client),
+      selectPlanOfUsername(db, input.username),
+    ]),
+  );
+  const [[user], , , [plan]] = results;
+  if (!user) throw new Error("the inserted user was not returned");
+  return { account: { user, plan: plan ?? null }, tokens: await signSessionTokens(config, pending, user.id) };
+}
+
+const BAD_CREDENTIALS = "Unable to log in with provided credentials.";
+
+export async function logIn(
+  db: Database,
+  config: Config,
+  credentials: { username?: string; email?: string; password: string },
+  client: ClientInfo,
+): Promise<SignedIn> {
+  const found = await findUserForLogin(db, credentials);
+  // Always one hash: an unknown user costs what a wrong password costs, and gets the same answer.
+  const check = await verifyPassword(credentials.password, found?.user.passwordHash);
+  if (!found || !check.valid || !found.user.isActive) throw new NonFieldError(BAD_CREDENTIALS);
+  const pending = await planRefresh(config);
+  const changes: UserChanges = { lastLogin: pending.now };
+  if (check.needsRehash) changes.passwordHash = await hashPassword(credentials.password);
+  await db.batch([...recordNewSession(db, pending, found.user.id, client), updateUser(db, found.user.id, changes)]);
+  return {
+    account: { ...found, user: { ...found.user, ...changes } },
+    tokens: await signSessionTokens(config, pending, found.user.id),
+  };
+}
+
+/** Ends the session the refresh token belongs to: its refresh and access tokens stop working. */
+export async function logOut(db: Database, config: Config, refreshToken: string): Promise<void> {
+  const claims = await readToken(refreshToken, config.jwtSecret, "refresh", INVALID_REFRESH);
+  const ended = await revokeSession(db, { id: claims.sid, userId: claims.user_id }, "logout", new Date());
+  if (!ended) throw new TokenInvalid("Token is blacklisted");
+}
+
+/** simplejwt's verify: a well-signed, unexpired token of either type whose session is still live. */
+export async function verifyAnyToken(db: Database, config: Config, token: string): Promise<void> {
+  const claims = await readToken(token, config.jwtSecret, "any", INVALID_REFRESH);
+  const live = await findSessionUser(db, claims.user_id, claims.sid);
+  if (!live) throw new TokenInvalid(INVALID_REFRESH);
+}
+
+export async function changePassword(
+  db: Database,
+  config: Config,
+  principal: Principal,
+  input: { old_password?: string; new_password1: string },
+): Promise<void> {
+  const { user } = principal;
+  const problems: FieldErrors = {};
+  if (input.old_password === undefined && config.oldPasswordRequired) {
+    problems.old_password = ["This field is required."];
+  } else if (input.old_password !== undefined) {
+    const check = await verifyPassword(input.old_password, user.passwordHash);
+    if (!check.valid) problems.old_password = ["Your old password was entered incorrectly. Please enter it again."];
+  }
+  const rules = passwordProblems(input.new_password1, {
+    username: user.username,
+    email: user.email,
+    first_name: user.firstName,
+    last_name: user.lastName,
+  });
+  if (rules.length > 0) problems.new_password2 = rules;
+  if (Object.keys(problems).length > 0) throw new ValidationError(problems);
+  const passwordHash = await hashPassword(input.new_password1);
+  // The caller's own session survives; every other login of this user ends now.
+  await db.batch([
+    updateUser(db, user.id, { passwordHash }),
+    revokeOtherSessions(db, user.id, principal.sessionId, "password_changed", new Date()),
+  ]);
+}
+
+export async function updateProfile(db: Database, principal: Principal, input: UserUpdate): Promise<UserWithPlan> {
+  const { user } = principal;
+  const changes: UserChanges = {};
+  if (input.username !== undefined && input.username !== user.username) changes.username = input.username;
+  if (input.email !== undefined && input.email !== user.email) {
+    const problems = newEmailProblems(input.email);
+    if (problems.length > 0) throw new ValidationError({ email: problems });
+    changes.email = input.email;
+  }
+  if (input.first_name !== undefined) changes.firstName = input.first_name ?? "";
+  if (input.last_name !== undefined) changes.lastName = input.last_name ?? "";
+  if (input.date_of_birth !== undefined) changes.dateOfBirth = input.date_of_birth;
+  if (Object.keys(changes).length === 0) return principal;
+  if (changes.username !== undefined || changes.email !== undefined) {
+    await assertIdentifiersFree(db, { username: changes.username, email: changes.email }, user.id);
+  }
+  const updated = await withUniqueFieldErrors(() => updateUser(db, user.id, changes).returning().get());
+  if (!updated) throw new TokenInvalid();
+  return { user: updated, plan: principal.plan };
+}

@@ -1,0 +1,60 @@
+import type { Context } from "hono";
+import { getCookie } from "hono/cookie";
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../env";
+import { NotAuthenticated, TokenInvalid } from "../errors";
+import { findSessionUser } from "../db/users";
+import { isUnsafeMethod, requireCsrf } from "./cookies";
+import type { Principal } from "./principal";
+import type { ClientInfo } from "./sessions";
+import { readToken } from "./tokens";
+
+function presentedAccessToken(c: Context<AppEnv>): { token: string; via: Principal["via"] } | undefined {
+  const header = c.req.header("authorization");
+  if (header !== undefined && /^bearer\s/i.test(header)) {
+    return { token: header.replace(/^bearer\s+/i, "").trim(), via: "bearer" };
+  }
+  const cookie = getCookie(c, c.var.config.accessCookie);
+  return cookie ? { token: cookie, via: "cookie" } : undefined;
+}
+
+/**
+ * Resolves the caller from `Authorization: Bearer` or the access cookie in one D1 query (user, plan
+ * and a live session). A token that is presented but not valid is always a 401, never anonymous.
+ */
+async function resolvePrincipal(c: Context<AppEnv>): Promise<Principal | undefined> {
+  const presented = presentedAccessToken(c);
+  if (!presented) return undefined;
+  const claims = await readToken(presented.token, c.var.config.jwtSecret, "access");
+  const found = await findSessionUser(c.var.db, claims.user_id, claims.sid);
+  if (!found) throw new TokenInvalid();
+  if (presented.via === "cookie" && isUnsafeMethod(c)) requireCsrf(c);
+  return { ...found, sessionId: claims.sid, via: presented.via };
+}
+
+export const requireUser = createMiddleware<AppEnv>(async (c, next) => {
+  const principal = await resolvePrincipal(c);
+  if (!principal) throw new NotAuthenticated();
+  c.set("principal", principal);
+  await next();
+});
+
+export const optionalUser = createMiddleware<AppEnv>(async (c, next) => {
+  c.set("principal", await resolvePrincipal(c));
+  await next();
+});
+
+/** For handlers behind `requireUser`. */
+export function principalOf(c: Context<AppEnv>): Principal {
+  const principal = c.var.principal;
+  if (!principal) throw new NotAuthenticated();
+  return principal;
+}
+
+/** What a session records about the client that opened it. */
+export function clientInfo(c: Context<AppEnv>): ClientInfo {
+  return {
+    userAgent: c.req.header("user-agent")?.slice(0, 512) ?? null,
+    ip: c.req.header("cf-connecting-ip") ?? null,
+  };
+}

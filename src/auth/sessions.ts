@@ -1,0 +1,103 @@
+import type { SQL } from "drizzle-orm";
+import type { Config } from "../env";
+import { TokenInvalid } from "../errors";
+import type { Database } from "../db/client";
+import {
+  claimRefreshToken,
+  insertRefreshToken,
+  insertSession,
+  revokeSessionOfReusedToken,
+  touchSession,
+} from "../db/sessions";
+import { randomToken, sha256Hex } from "./encoding";
+import { readToken, signToken } from "./tokens";
+
+export interface SessionTokens {
+  access: string;
+  refresh: string;
+  accessExpiration: Date;
+  refreshExpiration: Date;
+}
+
+export interface ClientInfo {
+  userAgent: string | null;
+  ip: string | null;
+}
+
+/**
+ * A session's next refresh token, decided before the write that records it, so the write can go in
+ * the same D1 batch as the rest of the request's changes and the tokens are signed only once it lands.
+ */
+export interface PendingRefresh {
+  sessionId: string;
+  jti: string;
+  jtiHash: string;
+  now: Date;
+  expiresAt: Date;
+}
+
+export const INVALID_REFRESH = "Token is invalid or expired";
+
+export async function planRefresh(config: Config, sessionId: string = randomToken()): Promise<PendingRefresh> {
+  const now = new Date();
+  const jti = randomToken();
+  return {
+    sessionId,
+    jti,
+    jtiHash: await sha256Hex(jti),
+    now,
+    expiresAt: new Date(now.getTime() + config.refreshTokenLifetime * 1000),
+  };
+}
+
+function recordRefresh(db: Database, pending: PendingRefresh) {
+  return insertRefreshToken(db, {
+    jtiHash: pending.jtiHash,
+    sessionId: pending.sessionId,
+    createdAt: pending.now,
+    expiresAt: pending.expiresAt,
+  });
+}
+
+/** The statements that open a new session (login, registration): for the caller's batch. */
+export function recordNewSession(db: Database, pending: PendingRefresh, userId: number | SQL, client: ClientInfo) {
+  return [
+    insertSession(db, { id: pending.sessionId, userId, now: pending.now, ...client }),
+    recordRefresh(db, pending),
+  ] as const;
+}
+
+export async function signSessionTokens(config: Config, pending: PendingRefresh, userId: number): Promise<SessionTokens> {
+  const iat = Math.floor(pending.now.getTime() / 1000);
+  const accessExpiration = new Date(pending.now.getTime() + config.accessTokenLifetime * 1000);
+  const base = { user_id: userId, sid: pending.sessionId, iat };
+  const [access, refresh] = await Promise.all([
+    signToken(
+      { ...base, token_type: "access", jti: randomToken(), exp: Math.floor(accessExpiration.getTime() / 1000) },
+      config.jwtSecret,
+    ),
+    signToken(
+      { ...base, token_type: "refresh", jti: pending.jti, exp: Math.floor(pending.expiresAt.getTime() / 1000) },
+      config.jwtSecret,
+    ),
+  ]);
+  return { access, refresh, accessExpiration, refreshExpiration: pending.expiresAt };
+}
+
+/**
+ * Exchanges a refresh token for a new pair. The old token stops working; replaying a token that was
+ * already exchanged ends its whole session (every token descended from that login), and that
+ * revocation is committed even though the request fails.
+ */
+export async function rotateRefreshToken(db: Database, config: Config, token: string): Promise<SessionTokens> {
+  const claims = await readToken(token, config.jwtSecret, "refresh", INVALID_REFRESH);
+  const jtiHash = await sha256Hex(claims.jti);
+  const sessionId = await claimRefreshToken(db, jtiHash, new Date());
+  if (sessionId === undefined) {
+    await revokeSessionOfReusedToken(db, jtiHash, new Date());
+    throw new TokenInvalid(INVALID_REFRESH);
+  }
+  const next = await planRefresh(config, sessionId);
+  await db.batch([recordRefresh(db, next), touchSession(db, sessionId, next.now)]);
+  return signSessionTokens(config, next, claims.user_id);
+}

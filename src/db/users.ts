@@ -1,0 +1,96 @@
+import { and, desc, eq, isNull, ne, or, sql, type SQL } from "drizzle-orm";
+import type { Database } from "./client";
+import { plans, sessions, users, type PlanRow, type UserRow } from "./schema";
+
+export interface UserWithPlan {
+  user: UserRow;
+  plan: PlanRow | null;
+}
+
+const lowerEmail = sql`lower(${users.email})`;
+
+/** The user behind a token, in one query: active, and its session not revoked. */
+export async function findSessionUser(db: Database, userId: number, sessionId: string): Promise<UserWithPlan | undefined> {
+  return db
+    .select({ user: users, plan: plans })
+    .from(users)
+    .innerJoin(sessions, and(eq(sessions.id, sessionId), eq(sessions.userId, users.id), isNull(sessions.revokedAt)))
+    .leftJoin(plans, eq(plans.id, users.planId))
+    .where(and(eq(users.id, userId), eq(users.isActive, true)))
+    .get();
+}
+
+/** Login by username, or by email (also when typed into the username field); a username match wins. */
+export async function findUserForLogin(
+  db: Database,
+  by: { username?: string; email?: string },
+): Promise<UserWithPlan | undefined> {
+  const conditions: SQL[] = [];
+  if (by.username) conditions.push(eq(users.username, by.username));
+  const email = by.email || (by.username?.includes("@") ? by.username : undefined);
+  if (email) conditions.push(eq(lowerEmail, email.toLowerCase()));
+  return db
+    .select({ user: users, plan: plans })
+    .from(users)
+    .leftJoin(plans, eq(plans.id, users.planId))
+    .where(or(...conditions))
+    .orderBy(desc(eq(users.username, by.username ?? "")))
+    .limit(1)
+    .get();
+}
+
+/** Which of `username` / `email` another user already holds. */
+export async function findTakenIdentifiers(
+  db: Database,
+  candidate: { username?: string; email?: string },
+  exceptUserId?: number,
+): Promise<{ username: boolean; email: boolean }> {
+  const conditions: SQL[] = [];
+  if (candidate.username !== undefined) conditions.push(eq(users.username, candidate.username));
+  if (candidate.email !== undefined) conditions.push(eq(lowerEmail, candidate.email.toLowerCase()));
+  if (conditions.length === 0) return { username: false, email: false };
+  const rows = await db
+    .select({ username: users.username, email: users.email })
+    .from(users)
+    .where(and(or(...conditions), exceptUserId === undefined ? undefined : ne(users.id, exceptUserId)))
+    .all();
+  return {
+    username: rows.some((r) => r.username === candidate.username),
+    email: rows.some((r) => r.email.toLowerCase() === candidate.email?.toLowerCase()),
+  };
+}
+
+export interface NewUser {
+  username: string;
+  email: string;
+  passwordHash: string;
+  dateJoined: Date;
+  lastLogin: Date;
+}
+
+/** New users start on the Free plan (null if the plans were never seeded). */
+export function insertUser(db: Database, user: NewUser) {
+  return db
+    .insert(users)
+    .values({ ...user, planId: sql`(select ${plans.id} from ${plans} where ${plans.name} = 'Free')` })
+    .returning();
+}
+
+/**
+ * The plan of the user with this username. Single-table on purpose: inside a D1 batch Drizzle maps
+ * rows by column name, so a join whose tables share names (`id`) would come back scrambled.
+ */
+export function selectPlanOfUsername(db: Database, username: string) {
+  return db
+    .select()
+    .from(plans)
+    .where(eq(plans.id, sql`(select ${users.planId} from ${users} where ${users.username} = ${username})`));
+}
+
+export type UserChanges = Partial<
+  Pick<UserRow, "username" | "email" | "firstName" | "lastName" | "dateOfBirth" | "passwordHash" | "lastLogin">
+>;
+
+export function updateUser(db: Database, userId: number, changes: UserChanges) {
+  return db.update(users).set(changes).where(eq(users.id, userId));
+}

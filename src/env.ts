@@ -1,0 +1,86 @@
+import { z } from "zod";
+import type { Database } from "./db/client";
+import type { Principal } from "./auth/principal";
+
+/** Bindings, vars and secrets declared in wrangler.toml / .dev.vars. Vars arrive as strings. */
+export interface Bindings {
+  DB: D1Database;
+  JWT_SECRET?: string;
+  CORS_ALLOWED_ORIGINS?: string;
+  ACCESS_TOKEN_LIFETIME_SECONDS?: string;
+  REFRESH_TOKEN_LIFETIME_SECONDS?: string;
+  JWT_AUTH_COOKIE?: string;
+  JWT_AUTH_REFRESH_COOKIE?: string;
+  JWT_AUTH_HTTPONLY?: string;
+  JWT_AUTH_SECURE?: string;
+  JWT_AUTH_SAMESITE?: string;
+  CSRF_COOKIE_NAME?: string;
+  OLD_PASSWORD_FIELD_ENABLED?: string;
+}
+
+export interface Variables {
+  config: Config;
+  db: Database;
+  /** Set by the auth middleware on routes that need (or accept) a signed-in caller. */
+  principal: Principal | undefined;
+}
+
+export interface AppEnv {
+  Bindings: Bindings;
+  Variables: Variables;
+}
+
+const flag = (fallback: boolean) =>
+  z
+    .enum(["true", "false", "1", "0"])
+    .default(fallback ? "true" : "false")
+    .transform((v) => v === "true" || v === "1");
+
+const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const configSchema = z
+  .object({
+    JWT_SECRET: z.string({ error: "JWT_SECRET is not set" }).min(32, "JWT_SECRET must be at least 32 characters"),
+    CORS_ALLOWED_ORIGINS: z.string().default("http://localhost:3000"),
+    ACCESS_TOKEN_LIFETIME_SECONDS: seconds(15 * 60),
+    REFRESH_TOKEN_LIFETIME_SECONDS: seconds(7 * 24 * 60 * 60),
+    JWT_AUTH_COOKIE: z.string().min(1).default("access-token"),
+    JWT_AUTH_REFRESH_COOKIE: z.string().min(1).default("refresh-token"),
+    JWT_AUTH_HTTPONLY: flag(true),
+    JWT_AUTH_SECURE: flag(true),
+    JWT_AUTH_SAMESITE: z.enum(["Lax", "Strict", "None"]).default("Lax"),
+    CSRF_COOKIE_NAME: z.string().min(1).default("csrftoken"),
+    OLD_PASSWORD_FIELD_ENABLED: flag(false),
+  })
+  .transform((v) => ({
+    jwtSecret: v.JWT_SECRET,
+    corsAllowedOrigins: v.CORS_ALLOWED_ORIGINS.split(",")
+      .map((origin) => origin.trim())
+      .filter(Boolean),
+    accessTokenLifetime: v.ACCESS_TOKEN_LIFETIME_SECONDS,
+    refreshTokenLifetime: v.REFRESH_TOKEN_LIFETIME_SECONDS,
+    accessCookie: v.JWT_AUTH_COOKIE,
+    refreshCookie: v.JWT_AUTH_REFRESH_COOKIE,
+    refreshOnlyInCookie: v.JWT_AUTH_HTTPONLY,
+    secureCookies: v.JWT_AUTH_SECURE,
+    sameSite: v.JWT_AUTH_SAMESITE,
+    csrfCookie: v.CSRF_COOKIE_NAME,
+    oldPasswordRequired: v.OLD_PASSWORD_FIELD_ENABLED,
+  }));
+
+export type Config = z.output<typeof configSchema>;
+
+const cache = new WeakMap<Bindings, Config>();
+
+/** Reads and checks configuration once per `env` object; a bad value fails loudly, naming the var. */
+export function readConfig(env: Bindings): Config {
+  const cached = cache.get(env);
+  if (cached) return cached;
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new Error(`Invalid configuration: ${problems}`);
+  }
+  cache.set(env, parsed.data);
+  return parsed.data;
+}

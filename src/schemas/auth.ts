@@ -1,0 +1,80 @@
+import { z } from "@hono/zod-openapi";
+import { passwordProblems } from "../auth/password-rules";
+import { body, newEmail, password, username } from "./fields";
+import { userSchema } from "./user";
+
+export const registrationSchema = body({
+  username: username(),
+  email: newEmail(),
+  password1: password(),
+  password2: password(),
+})
+  .superRefine((data, ctx) => {
+    if (data.password1 !== data.password2) {
+      ctx.addIssue({ code: "custom", path: [], message: "The two password fields didn't match." });
+      return;
+    }
+    for (const message of passwordProblems(data.password1, data)) {
+      ctx.addIssue({ code: "custom", path: ["password1"], message });
+    }
+  })
+  .openapi("Register");
+
+const optionalIdentifier = z
+  .string({ error: "Not a valid string." })
+  .trim()
+  .optional()
+  .transform((v) => v || undefined);
+
+export const loginSchema = body({
+  username: optionalIdentifier,
+  email: optionalIdentifier.openapi({ format: "email" }),
+  password: password(),
+})
+  .superRefine((data, ctx) => {
+    if (!data.username && !data.email) {
+      ctx.addIssue({ code: "custom", path: [], message: 'Must include either "username" or "email" and "password".' });
+    }
+  })
+  .openapi("Login");
+
+const optionalToken = z.string({ error: "Not a valid string." }).optional();
+
+export const refreshRequestSchema = body({ refresh: optionalToken }).openapi("TokenRefresh");
+export const logoutSchema = body({ refresh: optionalToken }).openapi("Logout");
+export const verifySchema = body({ token: password() }).openapi("TokenVerify");
+
+export const passwordChangeSchema = body({
+  old_password: z.string({ error: "Not a valid string." }).optional(),
+  new_password1: password(),
+  new_password2: password(),
+})
+  .superRefine((data, ctx) => {
+    if (data.new_password1 !== data.new_password2) {
+      ctx.addIssue({ code: "custom", path: ["new_password2"], message: "The two password fields didn’t match." });
+    }
+  })
+  .openapi("PasswordChange");
+
+const timestamp = z.string().openapi({ format: "date-time", example: "2026-11-29T04:18:31.123Z" });
+
+export const loginResponseSchema = z
+  .object({
+    access: z.string(),
+    refresh: z.string().openapi({ description: '"" when the refresh token travels only as an HttpOnly cookie' }),
+    user: userSchema,
+    access_expiration: timestamp,
+    refresh_expiration: timestamp,
+  })
+  .openapi("JWT");
+
+export const refreshResponseSchema = z
+  .object({
+    access: z.string(),
+    access_expiration: timestamp,
+    refresh: z.string().optional().openapi({ description: "only when the refresh token came in the body" }),
+    refresh_expiration: timestamp.optional(),
+  })
+  .openapi("TokenRefreshResponse");
+
+export const csrfResponseSchema = z.object({ csrfToken: z.string() }).openapi("CsrfToken");

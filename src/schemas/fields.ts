@@ -1,0 +1,95 @@
+import { z } from "@hono/zod-openapi";
+import { newEmailProblems } from "../auth/email-rules";
+
+/** DRF's messages for a missing, null or wrongly typed value; zod's own text never reaches a client. */
+function typeError(expected: string) {
+  return (issue: { code?: string; input?: unknown }) => {
+    if (issue.code !== "invalid_type") return undefined;
+    if (issue.input === undefined) return "This field is required.";
+    if (issue.input === null) return "This field may not be null.";
+    return `Not a valid ${expected}.`;
+  };
+}
+
+const PYTHON_TYPE_NAMES: Record<string, string> = {
+  array: "list",
+  string: "str",
+  number: "float",
+  boolean: "bool",
+  null: "NoneType",
+};
+
+/** A JSON body object; anything else (a list, a string…) is DRF's "Expected a dictionary" error. */
+export function body<T extends z.ZodRawShape>(shape: T) {
+  return z.object(shape, {
+    error: (issue) => {
+      if (issue.code !== "invalid_type") return undefined;
+      const input = issue.input;
+      const kind = Array.isArray(input) ? "array" : input === null ? "null" : typeof input;
+      return `Invalid data. Expected a dictionary, but got ${PYTHON_TYPE_NAMES[kind] ?? kind}.`;
+    },
+  });
+}
+
+/** A trimmed, non-blank string of at most `max` characters, as DRF's CharField. */
+export function text(max?: number) {
+  const base = z.string({ error: typeError("string") }).trim();
+  // `abort`: like DRF, a blank or over-long value gets that one message, not the format's as well.
+  const nonBlank = base.min(1, { error: "This field may not be blank.", abort: true });
+  return max === undefined
+    ? nonBlank
+    : nonBlank.max(max, { error: `Ensure this field has no more than ${max} characters.`, abort: true });
+}
+
+/** A string that may be blank (first and last names). */
+export function optionalText(max: number) {
+  return z
+    .string({ error: typeError("string") })
+    .trim()
+    .max(max, `Ensure this field has no more than ${max} characters.`);
+}
+
+/** Passwords are taken exactly as typed: never trimmed. */
+export function password() {
+  return z.string({ error: typeError("string") }).min(1, "This field may not be blank.");
+}
+
+export function email() {
+  return z
+    .string({ error: typeError("string") })
+    .trim()
+    .toLowerCase()
+    .min(1, "This field may not be blank.")
+    .max(254, "Ensure this field has no more than 254 characters.")
+    .pipe(z.email({ error: "Enter a valid email address." }))
+    .openapi({ format: "email" });
+}
+
+/** Django's UnicodeUsernameValidator, at most 150 characters. */
+export function username() {
+  return text(150).regex(
+    /^[\p{L}\p{M}\p{N}_.@+-]+$/u,
+    "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.",
+  );
+}
+
+const DATE_FORMAT = "Date has wrong format. Use one of these formats instead: YYYY-MM-DD.";
+
+/** A calendar date `YYYY-MM-DD` that exists (no 2026-02-30). */
+export function date() {
+  return z
+    .string({ error: typeError("date") })
+    .regex(/^\d{4}-\d{2}-\d{2}$/, DATE_FORMAT)
+    .refine((value) => {
+      const parsed = new Date(`${value}T00:00:00Z`);
+      return !Number.isNaN(parsed.getTime()) && parsed.toISOString().startsWith(value);
+    }, DATE_FORMAT)
+    .openapi({ format: "date", example: "1990-12-10" });
+}
+
+/** An address for a new account: also refuses disposable mailboxes and suggests fixes for typos. */
+export function newEmail() {
+  return email().superRefine((value, ctx) => {
+    for (const message of newEmailProblems(value)) ctx.addIssue({ code: "custom", message });
+  });
+}
