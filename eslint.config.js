@@ -11,7 +11,13 @@ export default tseslint.config(
     },
     rules: {
       "@typescript-eslint/only-throw-error": "off",
+      "@typescript-eslint/no-unused-vars": ["error", { ignoreRestSiblings: true, varsIgnorePattern: "^_" }],
     },
+  },
+  {
+    // `expect.any()` and friends are typed `any` by vitest.
+    files: ["test/**/*.ts"],
+    rules: { "@typescript-eslint/no-unsafe-assignment": "off" },
   },
   {
     files: ["**/*.js", "**/*.mjs"],

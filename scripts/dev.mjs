@@ -4,21 +4,29 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 
 const port = process.env.PORT ?? "8787";
+const WRANGLER = "node_modules/.bin/wrangler";
 
 function wrangler(args) {
-  const result = spawnSync("npx", ["wrangler", ...args], { stdio: "inherit" });
+  const result = spawnSync(WRANGLER, args, { stdio: "inherit" });
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
-if (!existsSync(".dev.vars")) {
-  const template = readFileSync(".dev.vars.example", "utf8");
-  writeFileSync(".dev.vars", template.replaceAll("<random>", () => randomBytes(32).toString("hex")), { mode: 0o600 });
-  console.log("Created .dev.vars with fresh local secrets.");
+// Adds to .dev.vars (creating it) every variable of the example it lacks, with fresh random secrets.
+const current = existsSync(".dev.vars") ? readFileSync(".dev.vars", "utf8") : "";
+const have = new Set(current.split("\n").map((line) => line.split("=")[0]?.trim()));
+const missing = readFileSync(".dev.vars.example", "utf8")
+  .split("\n")
+  .filter((line) => /^[A-Z_]+=/.test(line) && !have.has(line.split("=")[0]))
+  .map((line) => line.replace("<random>", () => randomBytes(32).toString("hex")));
+if (missing.length > 0) {
+  const prefix = current === "" || current.endsWith("\n") ? current : `${current}\n`;
+  writeFileSync(".dev.vars", `${prefix}${missing.join("\n")}\n`, { mode: 0o600 });
+  console.log(`.dev.vars: added ${missing.map((line) => line.split("=")[0]).join(", ")}`);
 }
 
 wrangler(["d1", "migrations", "apply", "DB", "--local"]);
 wrangler(["d1", "execute", "DB", "--local", "--file", "seed/plans.sql"]);
 
-const dev = spawn("npx", ["wrangler", "dev", "--port", port, ...process.argv.slice(2)], { stdio: "inherit" });
+const dev = spawn(WRANGLER, ["dev", "--port", port, ...process.argv.slice(2)], { stdio: "inherit" });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => dev.kill(signal));
 dev.on("exit", (code) => process.exit(code ?? 0));

@@ -44,16 +44,17 @@ const parseJsonBody = createMiddleware<AppEnv>(async (c, next) => {
   const mediaType = c.req.header("content-type")?.split(";")[0]?.trim() ?? "";
   if (c.req.method !== "GET" && c.req.method !== "HEAD" && JSON_MEDIA_TYPE.test(mediaType)) {
     const text = await c.req.text();
-    let parsed: unknown = {};
-    if (text.trim() !== "") {
+    if (text.trim() === "") {
+      // The validators read the body through Hono's cache, which holds promises (its type says string).
+      (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve("{}");
+    } else {
       try {
-        parsed = JSON.parse(text);
+        JSON.parse(text);
       } catch (error) {
         const position = /position (\d+)/.exec(String(error))?.[1];
         throw new ParseError(position ? `Invalid JSON at position ${position}.` : "Unexpected end of JSON input.");
       }
     }
-    c.req.bodyCache.json = Promise.resolve(parsed);
   }
   await next();
 });

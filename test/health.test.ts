@@ -1,0 +1,29 @@
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { app } from "../src/index";
+import { call } from "./helpers";
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe("GET /core/health/", () => {
+  it("reports a healthy database", async () => {
+    const response = await call("/core/health/");
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ overall: "healthy", services: { db: "healthy" } });
+  });
+
+  it("answers 503 when the database fails", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => undefined);
+    // A binding whose every query fails, as D1 does during an outage.
+    const unavailable = {
+      prepare: () => {
+        throw new Error("D1_ERROR: database unavailable");
+      },
+    } as unknown as D1Database;
+    const response = await app.request("/core/health", {}, { ...env, DB: unavailable });
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({ overall: "unhealthy", services: { db: "unhealthy" } });
+  });
+});
