@@ -8,19 +8,27 @@ export default defineConfig(async () => {
   const seed = await readFile("./seed/plans.sql", "utf8");
   return {
     plugins: [
-      cloudflareTest({
+      cloudflareTest(({ inject }) => ({
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
           bindings: {
             JWT_SECRET: "test-secret-that-is-at-least-32-characters-long",
             CORS_ALLOWED_ORIGINS: "http://localhost:3000,https://app.example.com",
+            STRIPE_SECRET_KEY: "sk_test_fake",
+            STRIPE_WEBHOOK_SECRET: "whsec_test_secret",
+            // Outbound Stripe calls go to the fake started by test/global-setup.ts, never the network.
+            STRIPE_API_HOST: "127.0.0.1",
+            STRIPE_API_PORT: String(inject("fakeStripePort")),
+            STRIPE_API_PROTOCOL: "http",
+            FRONTEND_URL: "https://app.example.com",
             TEST_MIGRATIONS: migrations,
             TEST_SEED: seed,
           },
         },
-      }),
+      })),
     ],
     test: {
+      globalSetup: ["./test/global-setup.ts"],
       setupFiles: ["./test/setup.ts"],
       testTimeout: 30_000,
     },

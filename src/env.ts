@@ -16,6 +16,15 @@ export interface Bindings {
   JWT_AUTH_SAMESITE?: string;
   CSRF_COOKIE_NAME?: string;
   OLD_PASSWORD_FIELD_ENABLED?: string;
+  STRIPE_SECRET_KEY?: string;
+  STRIPE_WEBHOOK_SECRET?: string;
+  STRIPE_API_HOST?: string;
+  STRIPE_API_PORT?: string;
+  STRIPE_API_PROTOCOL?: string;
+  FRONTEND_URL?: string;
+  CHECKOUT_SUCCESS_PATH?: string;
+  CHECKOUT_CANCEL_PATH?: string;
+  BILLING_PORTAL_RETURN_PATH?: string;
 }
 
 export interface Variables {
@@ -51,6 +60,15 @@ const configSchema = z
     JWT_AUTH_SAMESITE: z.enum(["Lax", "Strict", "None"]).default("Lax"),
     CSRF_COOKIE_NAME: z.string().min(1).default("csrftoken"),
     OLD_PASSWORD_FIELD_ENABLED: flag(false),
+    STRIPE_SECRET_KEY: z.string().min(1).optional(),
+    STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
+    STRIPE_API_HOST: z.string().min(1).default("api.stripe.com"),
+    STRIPE_API_PORT: z.coerce.number().int().min(1).max(65_535).default(443),
+    STRIPE_API_PROTOCOL: z.enum(["https", "http"]).default("https"),
+    FRONTEND_URL: z.url().default("http://localhost:3000"),
+    CHECKOUT_SUCCESS_PATH: z.string().startsWith("/").default("/payment/success?session_id={CHECKOUT_SESSION_ID}"),
+    CHECKOUT_CANCEL_PATH: z.string().startsWith("/").default("/pricing"),
+    BILLING_PORTAL_RETURN_PATH: z.string().startsWith("/").default("/account"),
   })
   .transform((v) => ({
     jwtSecret: v.JWT_SECRET,
@@ -66,6 +84,18 @@ const configSchema = z
     sameSite: v.JWT_AUTH_SAMESITE,
     csrfCookie: v.CSRF_COOKIE_NAME,
     oldPasswordRequired: v.OLD_PASSWORD_FIELD_ENABLED,
+    stripe: {
+      secretKey: v.STRIPE_SECRET_KEY,
+      webhookSecret: v.STRIPE_WEBHOOK_SECRET,
+      host: v.STRIPE_API_HOST,
+      port: v.STRIPE_API_PORT,
+      protocol: v.STRIPE_API_PROTOCOL,
+    },
+    frontend: {
+      checkoutSuccessUrl: `${v.FRONTEND_URL.replace(/\/+$/, "")}${v.CHECKOUT_SUCCESS_PATH}`,
+      checkoutCancelUrl: `${v.FRONTEND_URL.replace(/\/+$/, "")}${v.CHECKOUT_CANCEL_PATH}`,
+      billingPortalReturnUrl: `${v.FRONTEND_URL.replace(/\/+$/, "")}${v.BILLING_PORTAL_RETURN_PATH}`,
+    },
   }));
 
 export type Config = z.output<typeof configSchema>;

@@ -3,12 +3,16 @@ import type { Bindings } from "./env";
 import { authRoutes } from "./routes/auth";
 import { mountDocs } from "./routes/docs";
 import { healthRoutes } from "./routes/health";
+import { paymentRoutes } from "./routes/payments";
+import { planRoutes } from "./routes/plans";
 import { userRoutes } from "./routes/user";
 
 export const app = createApp((root) => {
   root.route("/auth", authRoutes);
   root.route("/auth", userRoutes);
   root.route("/core", healthRoutes);
+  root.route("/core", planRoutes);
+  root.route("/core", paymentRoutes);
   mountDocs(root);
 });
 

@@ -23,13 +23,23 @@ function presentedAccessToken(c: Context<AppEnv>): { token: string; via: Princip
  * and a live session). A token that is presented but not valid is always a 401, never anonymous.
  */
 async function resolvePrincipal(c: Context<AppEnv>): Promise<Principal | undefined> {
-  const presented = presentedAccessToken(c);
+  const presented = await readAccessClaims(c);
   if (!presented) return undefined;
-  const claims = await readToken(presented.token, c.var.config.jwtSecret, "access");
+  const { claims, via } = presented;
   const found = await findSessionUser(c.var.db, claims.user_id, claims.sid);
   if (!found) throw new TokenInvalid();
-  if (presented.via === "cookie" && isUnsafeMethod(c)) requireCsrf(c);
-  return { ...found, sessionId: claims.sid, via: presented.via };
+  if (via === "cookie" && isUnsafeMethod(c)) requireCsrf(c);
+  return { ...found, sessionId: claims.sid, via };
+}
+
+/**
+ * The verified claims of the access token the caller presents (no database read), for routes that
+ * check the session themselves inside their one query.
+ */
+export async function readAccessClaims(c: Context<AppEnv>) {
+  const presented = presentedAccessToken(c);
+  if (!presented) return undefined;
+  return { claims: await readToken(presented.token, c.var.config.jwtSecret, "access"), via: presented.via };
 }
 
 export const requireUser = createMiddleware<AppEnv>(async (c, next) => {

@@ -1,11 +1,23 @@
 import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
+/**
+ * Plans and the Stripe prices that sell them. Amounts are cached here (kept current by `price.*`
+ * webhooks) so listing plans never calls Stripe; they are in the currency's minor unit, as Stripe's.
+ */
 export const plans = sqliteTable("plans", {
   id: integer("id").primaryKey({ autoIncrement: true }),
   name: text("name").notNull().unique(),
   description: text("description").notNull().default(""),
   sortOrder: integer("sort_order").notNull().default(0),
+  monthlyPriceId: text("stripe_monthly_price_id").unique(),
+  monthlyUnitAmount: integer("monthly_unit_amount"),
+  monthlyCurrency: text("monthly_currency"),
+  monthlyInterval: text("monthly_interval"),
+  yearlyPriceId: text("stripe_yearly_price_id").unique(),
+  yearlyUnitAmount: integer("yearly_unit_amount"),
+  yearlyCurrency: text("yearly_currency"),
+  yearlyInterval: text("yearly_interval"),
 });
 
 export const users = sqliteTable(
@@ -25,12 +37,18 @@ export const users = sqliteTable(
     stripeSubscriptionStatus: text("stripe_subscription_status"),
     subscriptionCurrentPeriodEnd: integer("subscription_current_period_end", { mode: "timestamp_ms" }),
     subscriptionInterval: text("subscription_interval"),
+    /** Stripe `created` of the newest event applied to the subscription: older events never roll it back. */
+    subscriptionEventAt: integer("subscription_event_at"),
     isActive: integer("is_active", { mode: "boolean" }).notNull().default(true),
     isStaff: integer("is_staff", { mode: "boolean" }).notNull().default(false),
     dateJoined: integer("date_joined", { mode: "timestamp_ms" }).notNull(),
     lastLogin: integer("last_login", { mode: "timestamp_ms" }),
   },
-  (t) => [uniqueIndex("users_email_lower_unique").on(sql`lower(${t.email})`)],
+  (t) => [
+    uniqueIndex("users_email_lower_unique").on(sql`lower(${t.email})`),
+    index("users_stripe_customer_id_idx").on(t.stripeCustomerId),
+    index("users_stripe_subscription_id_idx").on(t.stripeSubscriptionId),
+  ],
 );
 
 /** One row per login: the family of refresh tokens that descend from it. Revoking it ends the session. */
@@ -65,6 +83,16 @@ export const refreshTokens = sqliteTable(
   },
   (t) => [index("refresh_tokens_session_id_idx").on(t.sessionId)],
 );
+
+/** Every Stripe event we answered 2xx for, so a redelivery is a no-op. Written in the batch of its effects. */
+export const stripeEvents = sqliteTable("stripe_events", {
+  id: text("id").primaryKey(),
+  type: text("type").notNull(),
+  /** `applied`, `ignored` (a type we do not handle), `stale` (older than the state) or `unmatched`. */
+  outcome: text("outcome").notNull(),
+  createdAt: integer("created_at").notNull(),
+  receivedAt: integer("received_at", { mode: "timestamp_ms" }).notNull(),
+});
 
 export type UserRow = typeof users.$inferSelect;
 export type PlanRow = typeof plans.$inferSelect;

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { passwordProblems } from "../auth/password-rules";
-import { body, newEmail, password, username } from "./fields";
+import { body, newEmail, optionalString, password, username } from "./fields";
 import { userSchema } from "./user";
 
 export const registrationSchema = body({
@@ -20,11 +20,7 @@ export const registrationSchema = body({
   })
   .openapi("Register");
 
-const optionalIdentifier = z
-  .string({ error: "Not a valid string." })
-  .trim()
-  .optional()
-  .transform((v) => v || undefined);
+const optionalIdentifier = optionalString().transform((v) => v?.trim() || undefined);
 
 export const loginSchema = body({
   username: optionalIdentifier,
@@ -38,14 +34,14 @@ export const loginSchema = body({
   })
   .openapi("Login");
 
-const optionalToken = z.string({ error: "Not a valid string." }).optional();
+const optionalToken = optionalString();
 
 export const refreshRequestSchema = body({ refresh: optionalToken }).openapi("TokenRefresh");
 export const logoutSchema = body({ refresh: optionalToken }).openapi("Logout");
 export const verifySchema = body({ token: password() }).openapi("TokenVerify");
 
 export const passwordChangeSchema = body({
-  old_password: z.string({ error: "Not a valid string." }).optional(),
+  old_password: optionalString(),
   new_password1: password(),
   new_password2: password(),
 })

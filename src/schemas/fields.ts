@@ -2,15 +2,17 @@ import { z } from "@hono/zod-openapi";
 import { newEmailProblems } from "../auth/email-rules";
 
 /** DRF's messages for a missing, null or wrongly typed value; zod's own text never reaches a client. */
-function typeError(expected: string) {
+function typeError(invalid: string) {
   return (issue: { code?: string; input?: unknown }) => {
     if (issue.code !== "invalid_type") return undefined;
     if (issue.input === undefined) return "This field is required.";
     if (issue.input === null) return "This field may not be null.";
-    return `Not a valid ${expected}.`;
+    return invalid;
   };
 }
 
+const NOT_A_STRING = "Not a valid string.";
+const DATE_FORMAT = "Date has wrong format. Use one of these formats instead: YYYY-MM-DD.";
 const PYTHON_TYPE_NAMES: Record<string, string> = {
   array: "list",
   string: "str",
@@ -31,9 +33,19 @@ export function body<T extends z.ZodRawShape>(shape: T) {
   });
 }
 
+/** DRF's IntegerField: a JSON integer, or a string of digits. */
+export function integer() {
+  return z.preprocess(
+    (value) => (typeof value === "string" && /^\s*-?\d{1,15}\s*$/.test(value) ? Number(value) : value),
+    z
+      .number({ error: typeError("A valid integer is required.") })
+      .int("A valid integer is required."),
+  );
+}
+
 /** A trimmed, non-blank string of at most `max` characters, as DRF's CharField. */
 export function text(max?: number) {
-  const base = z.string({ error: typeError("string") }).trim();
+  const base = z.string({ error: typeError(NOT_A_STRING) }).trim();
   // `abort`: like DRF, a blank or over-long value gets that one message, not the format's as well.
   const nonBlank = base.min(1, { error: "This field may not be blank.", abort: true });
   return max === undefined
@@ -44,19 +56,24 @@ export function text(max?: number) {
 /** A string that may be blank (first and last names). */
 export function optionalText(max: number) {
   return z
-    .string({ error: typeError("string") })
+    .string({ error: typeError(NOT_A_STRING) })
     .trim()
     .max(max, `Ensure this field has no more than ${max} characters.`);
 }
 
+/** A string that may be left out, taken as sent. */
+export function optionalString() {
+  return z.string({ error: typeError(NOT_A_STRING) }).optional();
+}
+
 /** Passwords are taken exactly as typed: never trimmed. */
 export function password() {
-  return z.string({ error: typeError("string") }).min(1, "This field may not be blank.");
+  return z.string({ error: typeError(NOT_A_STRING) }).min(1, "This field may not be blank.");
 }
 
 export function email() {
   return z
-    .string({ error: typeError("string") })
+    .string({ error: typeError(NOT_A_STRING) })
     .trim()
     .toLowerCase()
     .min(1, "This field may not be blank.")
@@ -73,12 +90,10 @@ export function username() {
   );
 }
 
-const DATE_FORMAT = "Date has wrong format. Use one of these formats instead: YYYY-MM-DD.";
-
 /** A calendar date `YYYY-MM-DD` that exists (no 2026-02-30). */
 export function date() {
   return z
-    .string({ error: typeError("date") })
+    .string({ error: typeError(DATE_FORMAT) })
     .regex(/^\d{4}-\d{2}-\d{2}$/, DATE_FORMAT)
     .refine((value) => {
       const parsed = new Date(`${value}T00:00:00Z`);

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { UserWithPlan } from "../db/users";
 import type { PlanRow } from "../db/schema";
+import { planPrice } from "../billing/prices";
 import { body, date, email, optionalText, username } from "./fields";
 
 export const priceSchema = z
@@ -47,8 +48,8 @@ export function serializePlan(plan: PlanRow, isCurrent: boolean): PlanBody {
     id: plan.id,
     name: plan.name,
     description: plan.description,
-    monthly_price: null,
-    yearly_price: null,
+    monthly_price: planPrice(plan, "monthly"),
+    yearly_price: planPrice(plan, "yearly"),
     is_current: isCurrent,
   };
 }

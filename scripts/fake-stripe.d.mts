@@ -1,0 +1,1 @@
+export function startFakeStripe(port?: number): Promise<{ port: number; close: () => Promise<void> }>;

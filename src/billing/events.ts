@@ -1,0 +1,231 @@
+import { z } from "zod";
+import type { Database } from "../db/client";
+import type { PlanRow } from "../db/schema";
+import { ApiError } from "../errors";
+import {
+  insertStripeEvent,
+  selectPlanById,
+  selectPlanByName,
+  selectPlanByPriceId,
+  selectStripeEvent,
+  selectSubscriber,
+  updateCachedPrice,
+  updateSubscription,
+  type SubscriberKeys,
+  type SubscriptionChanges,
+} from "../db/subscriptions";
+
+/** An id, or the object Stripe expanded in its place. */
+const stripeId = z.union([z.string(), z.object({ id: z.string() }).transform((o) => o.id)]);
+const metadata = z.record(z.string(), z.string()).nullish();
+
+export const stripeEventSchema = z.object({
+  id: z.string().min(1),
+  type: z.string().min(1),
+  created: z.number().int(),
+  data: z.object({ object: z.record(z.string(), z.unknown()) }),
+});
+export type StripeEvent = z.infer<typeof stripeEventSchema>;
+
+const checkoutSessionSchema = z.object({
+  id: z.string(),
+  mode: z.string().nullish(),
+  client_reference_id: z.string().nullish(),
+  customer: stripeId.nullish(),
+  customer_email: z.string().nullish(),
+  customer_details: z.object({ email: z.string().nullish() }).nullish(),
+  subscription: stripeId.nullish(),
+  payment_status: z.string().nullish(),
+  metadata,
+});
+
+export const subscriptionSchema = z.object({
+  id: z.string(),
+  customer: stripeId,
+  status: z.string(),
+  // Before Stripe API 2025-03-31 the period was on the subscription; since, it is on each item.
+  current_period_start: z.number().int().nullish(),
+  current_period_end: z.number().int().nullish(),
+  items: z.object({
+    data: z.array(
+      z.object({
+        price: z.object({ id: z.string(), recurring: z.object({ interval: z.string() }).nullish() }),
+        current_period_start: z.number().int().nullish(),
+        current_period_end: z.number().int().nullish(),
+      }),
+    ),
+  }),
+  metadata,
+});
+export type StripeSubscription = z.infer<typeof subscriptionSchema>;
+
+const priceSchema = z.object({
+  id: z.string(),
+  unit_amount: z.number().int().nullish(),
+  currency: z.string(),
+  active: z.boolean().nullish(),
+  recurring: z.object({ interval: z.string() }).nullish(),
+});
+
+export type EventOutcome = "applied" | "ignored" | "stale" | "unmatched" | "duplicate";
+
+/** What an event means for our data, worked out from one round trip of reads. */
+interface Resolution {
+  outcome: Exclude<EventOutcome, "duplicate">;
+  writes: Array<ReturnType<typeof updateSubscription> | ReturnType<typeof updateCachedPrice>[number]>;
+}
+
+const toId = (value: string | null | undefined) => (value && /^\d{1,15}$/.test(value) ? Number(value) : null);
+
+/** A signed event whose object is not the shape we know is refused (400), not retried forever. */
+function parseObject<T extends z.ZodType>(schema: T, object: unknown): z.infer<T> {
+  const parsed = schema.safeParse(object);
+  if (!parsed.success) throw new ApiError(400, { detail: "Unrecognised Stripe event object." });
+  return parsed.data;
+}
+const toDate = (seconds: number | null | undefined) => (seconds ? new Date(seconds * 1000) : null);
+
+export function subscriptionPeriod(subscription: StripeSubscription) {
+  const item = subscription.items.data[0];
+  return {
+    start: toDate(item?.current_period_start ?? subscription.current_period_start),
+    end: toDate(item?.current_period_end ?? subscription.current_period_end),
+  };
+}
+
+/** The subscription's view of a user: its plan (by price), status, period end and interval. */
+export function subscriptionChanges(subscription: StripeSubscription, plan: PlanRow | undefined): SubscriptionChanges {
+  const item = subscription.items.data[0];
+  return {
+    ...(plan ? { planId: plan.id } : {}),
+    customerId: subscription.customer,
+    subscriptionId: subscription.id,
+    status: subscription.status,
+    periodEnd: subscriptionPeriod(subscription).end,
+    interval: item?.price.recurring?.interval ?? null,
+  };
+}
+
+/** Reads (one batch) whether the event was seen, whom it is about and which plan it names; decides. */
+async function resolveSubscriberEvent(
+  db: Database,
+  event: StripeEvent,
+  keys: SubscriberKeys,
+  planLookup: ReturnType<typeof selectPlanById>,
+  changes: (plan: PlanRow) => SubscriptionChanges | undefined,
+): Promise<Resolution | "duplicate"> {
+  const [seen, [subscriber], [plan]] = await db.batch([
+    selectStripeEvent(db, event.id),
+    selectSubscriber(db, keys),
+    planLookup,
+  ]);
+  if (seen.length > 0) return "duplicate";
+  const update = plan ? changes(plan) : undefined;
+  if (!subscriber || !update) return { outcome: "unmatched", writes: [] };
+  if (subscriber.subscriptionEventAt !== null && subscriber.subscriptionEventAt > event.created) {
+    return { outcome: "stale", writes: [] };
+  }
+  return { outcome: "applied", writes: [updateSubscription(db, subscriber.id, update, event.created)] };
+}
+
+async function resolve(db: Database, event: StripeEvent): Promise<Resolution | "duplicate"> {
+  const object = event.data.object;
+  switch (event.type) {
+    case "checkout.session.completed": {
+      const session = parseObject(checkoutSessionSchema, object);
+      // No plan id in the metadata matches no plan: the event is recorded as unmatched.
+      const planId = toId(session.metadata?.plan_id) ?? 0;
+      const keys = {
+        userId: toId(session.client_reference_id),
+        email: session.customer_details?.email ?? session.customer_email,
+      };
+      const paid = session.payment_status === "paid" || session.payment_status === "no_payment_required";
+      return resolveSubscriberEvent(db, event, keys, selectPlanById(db, planId), (plan) =>
+        session.mode === "subscription"
+          ? {
+              planId: plan.id,
+              customerId: session.customer ?? null,
+              subscriptionId: session.subscription ?? null,
+              status: paid ? "active" : "incomplete",
+            }
+          : undefined,
+      );
+    }
+    case "customer.subscription.created":
+    case "customer.subscription.updated": {
+      const subscription = parseObject(subscriptionSchema, object);
+      const keys = {
+        subscriptionId: subscription.id,
+        customerId: subscription.customer,
+        userId: toId(subscription.metadata?.user_id),
+      };
+      const priceId = subscription.items.data[0]?.price.id ?? "";
+      return resolveSubscriberEvent(db, event, keys, selectPlanByPriceId(db, priceId), (plan) =>
+        subscriptionChanges(subscription, plan),
+      );
+    }
+    case "customer.subscription.deleted": {
+      const subscription = parseObject(subscriptionSchema, object);
+      // Only the user who holds this very subscription goes back to Free: a user who has already
+      // moved to another subscription keeps it.
+      return resolveSubscriberEvent(db, event, { subscriptionId: subscription.id }, selectPlanByName(db, "Free"), (free) => ({
+        planId: free.id,
+        status: "canceled",
+        periodEnd: null,
+        interval: null,
+      }));
+    }
+    case "price.created":
+    case "price.updated":
+    case "price.deleted": {
+      const price = parseObject(priceSchema, object);
+      const [seen, planRows] = await db.batch([selectStripeEvent(db, event.id), selectPlanByPriceId(db, price.id)]);
+      if (seen.length > 0) return "duplicate";
+      if (planRows.length === 0) return { outcome: "unmatched", writes: [] };
+      const sells = event.type !== "price.deleted" && price.active !== false && price.unit_amount != null;
+      const cached = sells
+        ? { unitAmount: price.unit_amount ?? null, currency: price.currency.toUpperCase(), interval: price.recurring?.interval ?? null }
+        : { unitAmount: null, currency: null, interval: null };
+      return { outcome: "applied", writes: [...updateCachedPrice(db, price.id, cached)] };
+    }
+    default: {
+      const [seen] = await db.batch([selectStripeEvent(db, event.id)]);
+      return seen.length > 0 ? "duplicate" : { outcome: "ignored", writes: [] };
+    }
+  }
+}
+
+function isDuplicateEventInsert(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    if (e.message.includes("UNIQUE constraint failed") && e.message.includes("stripe_events.id")) return true;
+  }
+  return false;
+}
+
+/**
+ * Applies a verified Stripe event at most once: the event id is recorded in the same D1 batch as its
+ * effects, so a redelivery is a no-op and a failure leaves neither (Stripe's retry applies it later).
+ * Two round trips: the reads that decide, then the batch that writes.
+ */
+export async function applyStripeEvent(db: Database, event: StripeEvent, now = new Date()): Promise<EventOutcome> {
+  const resolution = await resolve(db, event);
+  if (resolution === "duplicate") return "duplicate";
+  const record = insertStripeEvent(db, {
+    id: event.id,
+    type: event.type,
+    outcome: resolution.outcome,
+    createdAt: event.created,
+    receivedAt: now,
+  });
+  try {
+    await db.batch([record, ...resolution.writes]);
+  } catch (error) {
+    // The same event delivered twice at once: the other delivery recorded and applied it.
+    if (isDuplicateEventInsert(error)) return "duplicate";
+    throw error;
+  }
+  if (resolution.outcome === "unmatched") {
+    console.warn(JSON.stringify({ level: "warn", stripeEvent: event.id, type: event.type, outcome: "unmatched" }));
+  }
+  return resolution.outcome;
+}

@@ -1,0 +1,39 @@
+import { and, eq, exists, isNull, sql } from "drizzle-orm";
+import type { Database } from "./client";
+import { plans, sessions, users, type PlanRow } from "./schema";
+
+export interface PlanListing {
+  plans: PlanRow[];
+  /** The caller's plan, when a caller was named and is still signed in. */
+  callerPlanId: number | null;
+  /** False when a caller was named but its session or account is no longer live. */
+  callerLive: boolean;
+}
+
+/**
+ * Every plan in display order, plus what the caller needs to mark its own plan — one query, whose
+ * subqueries check the caller's session the way the auth middleware does.
+ */
+export async function listPlans(db: Database, caller?: { userId: number; sessionId: string }): Promise<PlanListing> {
+  let callerPlanId = sql<number | null>`null`;
+  let callerLive = sql<number>`1`;
+  if (caller) {
+    const liveSession = db
+      .select({ one: sql`1` })
+      .from(sessions)
+      .where(and(eq(sessions.id, caller.sessionId), eq(sessions.userId, users.id), isNull(sessions.revokedAt)));
+    const liveCaller = and(eq(users.id, caller.userId), eq(users.isActive, true), exists(liveSession));
+    callerPlanId = sql<number | null>`${db.select({ planId: users.planId }).from(users).where(liveCaller)}`;
+    callerLive = sql<number>`${exists(db.select({ one: sql`1` }).from(users).where(liveCaller))}`;
+  }
+  const rows = await db
+    .select({ plan: plans, callerPlanId, callerLive })
+    .from(plans)
+    .orderBy(plans.sortOrder, plans.name)
+    .all();
+  return {
+    plans: rows.map((row) => row.plan),
+    callerPlanId: rows[0]?.callerPlanId ?? null,
+    callerLive: rows.length === 0 || Boolean(rows[0]?.callerLive),
+  };
+}
