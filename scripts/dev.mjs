@@ -2,6 +2,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { startFakeStripe } from "./fake-stripe.mjs";
 
 const port = process.env.PORT ?? "8787";
 const WRANGLER = "node_modules/.bin/wrangler";
@@ -26,6 +27,14 @@ if (missing.length > 0) {
 
 wrangler(["d1", "migrations", "apply", "DB", "--local"]);
 wrangler(["d1", "execute", "DB", "--local", "--file", "seed/plans.sql"]);
+
+// The local Stripe stand-in that .dev.vars points the worker at (see .dev.vars.example).
+try {
+  const fake = await startFakeStripe(Number(process.env.FAKE_STRIPE_PORT ?? 12111));
+  console.log(`Fake Stripe API on http://127.0.0.1:${fake.port}`);
+} catch (error) {
+  console.warn(`Fake Stripe API not started (${error.code ?? error.message}); checkout calls will fail locally.`);
+}
 
 const dev = spawn(WRANGLER, ["dev", "--port", port, ...process.argv.slice(2)], { stdio: "inherit" });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => dev.kill(signal));

@@ -94,7 +94,8 @@ export function startFakeStripe(port = 12111) {
     return stripeError(res, 404, "invalid_request_error", `Unrecognized request URL (${req.method}: ${url.pathname})`);
   });
 
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
     server.listen(port, "127.0.0.1", () => {
       const address = server.address();
       resolve({
