@@ -5,6 +5,13 @@ import type { Principal } from "./auth/principal";
 /** Bindings, vars and secrets declared in wrangler.toml / .dev.vars. Vars arrive as strings. */
 export interface Bindings {
   DB: D1Database;
+  /** Cloudflare Email Routing's send_email binding, used when MAILER=cloudflare. */
+  EMAIL?: SendEmail;
+  /** Workers Rate Limiting bindings; a missing one means no limit on that route. */
+  LOGIN_LIMITER?: RateLimit;
+  REGISTRATION_LIMITER?: RateLimit;
+  PASSWORD_RESET_LIMITER?: RateLimit;
+  REFRESH_LIMITER?: RateLimit;
   JWT_SECRET?: string;
   CORS_ALLOWED_ORIGINS?: string;
   ACCESS_TOKEN_LIFETIME_SECONDS?: string;
@@ -25,6 +32,14 @@ export interface Bindings {
   CHECKOUT_SUCCESS_PATH?: string;
   CHECKOUT_CANCEL_PATH?: string;
   BILLING_PORTAL_RETURN_PATH?: string;
+  MAILER?: string;
+  MAIL_FROM?: string;
+  PASSWORD_RESET_TIMEOUT_SECONDS?: string;
+  PASSWORD_RESET_CONFIRM_PATH?: string;
+  ACCOUNT_EMAIL_VERIFICATION?: string;
+  EMAIL_VERIFICATION_PATH?: string;
+  EMAIL_VERIFICATION_EXPIRE_SECONDS?: string;
+  RATE_LIMIT_PERIOD_SECONDS?: string;
 }
 
 export interface Variables {
@@ -69,8 +84,18 @@ const configSchema = z
     CHECKOUT_SUCCESS_PATH: z.string().startsWith("/").default("/payment/success?session_id={CHECKOUT_SESSION_ID}"),
     CHECKOUT_CANCEL_PATH: z.string().startsWith("/").default("/pricing"),
     BILLING_PORTAL_RETURN_PATH: z.string().startsWith("/").default("/account"),
+    MAILER: z.enum(["log", "cloudflare"]).default("log"),
+    MAIL_FROM: z.email().default("no-reply@example.com"),
+    PASSWORD_RESET_TIMEOUT_SECONDS: seconds(60 * 60),
+    PASSWORD_RESET_CONFIRM_PATH: z.string().startsWith("/").default("/reset-password"),
+    ACCOUNT_EMAIL_VERIFICATION: z.enum(["none", "optional", "mandatory"]).default("none"),
+    EMAIL_VERIFICATION_PATH: z.string().startsWith("/").default("/verify-email"),
+    EMAIL_VERIFICATION_EXPIRE_SECONDS: seconds(3 * 24 * 60 * 60),
+    RATE_LIMIT_PERIOD_SECONDS: seconds(60),
   })
-  .transform((v) => ({
+  .transform((v) => {
+    const frontend = v.FRONTEND_URL.replace(/\/+$/, "");
+    return {
     jwtSecret: v.JWT_SECRET,
     corsAllowedOrigins: v.CORS_ALLOWED_ORIGINS.split(",")
       .map((origin) => origin.trim())
@@ -92,11 +117,19 @@ const configSchema = z
       protocol: v.STRIPE_API_PROTOCOL,
     },
     frontend: {
-      checkoutSuccessUrl: `${v.FRONTEND_URL.replace(/\/+$/, "")}${v.CHECKOUT_SUCCESS_PATH}`,
-      checkoutCancelUrl: `${v.FRONTEND_URL.replace(/\/+$/, "")}${v.CHECKOUT_CANCEL_PATH}`,
-      billingPortalReturnUrl: `${v.FRONTEND_URL.replace(/\/+$/, "")}${v.BILLING_PORTAL_RETURN_PATH}`,
+      checkoutSuccessUrl: `${frontend}${v.CHECKOUT_SUCCESS_PATH}`,
+      checkoutCancelUrl: `${frontend}${v.CHECKOUT_CANCEL_PATH}`,
+      billingPortalReturnUrl: `${frontend}${v.BILLING_PORTAL_RETURN_PATH}`,
+      passwordResetUrl: `${frontend}${v.PASSWORD_RESET_CONFIRM_PATH}`,
+      emailVerificationUrl: `${frontend}${v.EMAIL_VERIFICATION_PATH}`,
     },
-  }));
+    mail: { transport: v.MAILER, from: v.MAIL_FROM },
+    passwordResetLifetime: v.PASSWORD_RESET_TIMEOUT_SECONDS,
+    emailVerification: v.ACCOUNT_EMAIL_VERIFICATION,
+    emailVerificationLifetime: v.EMAIL_VERIFICATION_EXPIRE_SECONDS,
+    rateLimitPeriod: v.RATE_LIMIT_PERIOD_SECONDS,
+    };
+  });
 
 export type Config = z.output<typeof configSchema>;
 

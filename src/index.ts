@@ -5,11 +5,13 @@ import { mountDocs } from "./routes/docs";
 import { healthRoutes } from "./routes/health";
 import { paymentRoutes } from "./routes/payments";
 import { planRoutes } from "./routes/plans";
+import { sessionRoutes } from "./routes/sessions";
 import { userRoutes } from "./routes/user";
 
 export const app = createApp((root) => {
   root.route("/auth", authRoutes);
   root.route("/auth", userRoutes);
+  root.route("/auth", sessionRoutes);
   root.route("/core", healthRoutes);
   root.route("/core", planRoutes);
   root.route("/core", paymentRoutes);

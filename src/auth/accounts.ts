@@ -3,7 +3,9 @@ import type { Config } from "../env";
 import { NonFieldError, TokenInvalid, ValidationError, type FieldErrors } from "../errors";
 import { uniqueViolation, type Database } from "../db/client";
 import { users } from "../db/schema";
-import { revokeOtherSessions, revokeSession } from "../db/sessions";
+import { invalidateOneTimeTokens } from "../db/one-time-tokens";
+import { insertSecurityEvent } from "../db/security-events";
+import { revokeOtherSessions, revokeSession, type ClientInfo } from "../db/sessions";
 import {
   findSessionUser,
   findTakenIdentifiers,
@@ -18,13 +20,13 @@ import type { UserUpdate } from "../schemas/user";
 import { newEmailProblems } from "./email-rules";
 import { hashPassword, verifyPassword } from "./password";
 import { passwordProblems } from "./password-rules";
+import { attributesOf } from "./recovery";
 import type { Principal } from "./principal";
 import {
   INVALID_REFRESH,
   planRefresh,
   recordNewSession,
   signSessionTokens,
-  type ClientInfo,
   type SessionTokens,
 } from "./sessions";
 import { readToken } from "./tokens";
@@ -61,33 +63,37 @@ export interface SignedIn {
   tokens: SessionTokens;
 }
 
+/**
+ * Creates the user on the Free plan and, unless the address must be verified first, signs it in:
+ * the user, its first session and the row we answer with land in one batch, or not at all.
+ */
 export async function registerUser(
   db: Database,
   config: Config,
   input: { username: string; email: string; password1: string },
   client: ClientInfo,
-): Promise<SignedIn> {
+): Promise<{ account: UserWithPlan; tokens?: SessionTokens }> {
   await assertIdentifiersFree(db, input);
   const passwordHash = await hashPassword(input.password1);
   const pending = await planRefresh(config);
+  const signIn = config.emailVerification !== "mandatory";
+  const newUser = insertUser(db, {
+    username: input.username,
+    email: input.email,
+    passwordHash,
+    dateJoined: pending.now,
+    lastLogin: signIn ? pending.now : null,
+  });
+  const planOfNewUser = selectPlanOfUsername(db, input.username);
   const newUserId = sql`(select ${users.id} from ${users} where ${users.username} = ${input.username})`;
-  // One batch: the user, its first session and the row we answer with land together or not at all.
-  const results = await withUniqueFieldErrors(() =>
-    db.batch([
-      insertUser(db, {
-        username: input.username,
-        email: input.email,
-        passwordHash,
-        dateJoined: pending.now,
-        lastLogin: pending.now,
-      }),
-      ...recordNewSession(db, pending, newUserId, client),
-      selectPlanOfUsername(db, input.username),
-    ]),
-  );
-  const [[user], , , [plan]] = results;
+  const [[user], [plan]] = await withUniqueFieldErrors(async () => {
+    if (!signIn) return db.batch([newUser, planOfNewUser]);
+    const [inserted, , , planRows] = await db.batch([newUser, ...recordNewSession(db, pending, newUserId, client), planOfNewUser]);
+    return [inserted, planRows] as const;
+  });
   if (!user) throw new Error("the inserted user was not returned");
-  return { account: { user, plan: plan ?? null }, tokens: await signSessionTokens(config, pending, user.id) };
+  const account = { user, plan: plan ?? null };
+  return signIn ? { account, tokens: await signSessionTokens(config, pending, user.id) } : { account };
 }
 
 const BAD_CREDENTIALS = "Unable to log in with provided credentials.";
@@ -101,11 +107,22 @@ export async function logIn(
   const found = await findUserForLogin(db, credentials);
   // Always one hash: an unknown user costs what a wrong password costs, and gets the same answer.
   const check = await verifyPassword(credentials.password, found?.user.passwordHash);
-  if (!found || !check.valid || !found.user.isActive) throw new NonFieldError(BAD_CREDENTIALS);
+  if (!found || !check.valid || !found.user.isActive) {
+    await insertSecurityEvent(db, { userId: found?.user.id ?? null, type: "login_failed", client }).run();
+    throw new NonFieldError(BAD_CREDENTIALS);
+  }
+  // Said only to whoever knows the password, so it reveals nothing about which accounts exist.
+  if (config.emailVerification === "mandatory" && !found.user.emailVerified) {
+    throw new NonFieldError("E-mail is not verified.");
+  }
   const pending = await planRefresh(config);
   const changes: UserChanges = { lastLogin: pending.now };
   if (check.needsRehash) changes.passwordHash = await hashPassword(credentials.password);
-  await db.batch([...recordNewSession(db, pending, found.user.id, client), updateUser(db, found.user.id, changes)]);
+  await db.batch([
+    ...recordNewSession(db, pending, found.user.id, client),
+    updateUser(db, found.user.id, changes),
+    insertSecurityEvent(db, { userId: found.user.id, type: "login_succeeded", client }),
+  ]);
   return {
     account: { ...found, user: { ...found.user, ...changes } },
     tokens: await signSessionTokens(config, pending, found.user.id),
@@ -113,10 +130,11 @@ export async function logIn(
 }
 
 /** Ends the session the refresh token belongs to: its refresh and access tokens stop working. */
-export async function logOut(db: Database, config: Config, refreshToken: string): Promise<void> {
+export async function logOut(db: Database, config: Config, refreshToken: string, client: ClientInfo): Promise<void> {
   const claims = await readToken(refreshToken, config.jwtSecret, "refresh", INVALID_REFRESH);
   const ended = await revokeSession(db, { id: claims.sid, userId: claims.user_id }, "logout", new Date());
   if (!ended) throw new TokenInvalid("Token is blacklisted");
+  await insertSecurityEvent(db, { userId: claims.user_id, type: "logged_out", client }).run();
 }
 
 /** simplejwt's verify: a well-signed, unexpired token of either type whose session is still live. */
@@ -131,6 +149,7 @@ export async function changePassword(
   config: Config,
   principal: Principal,
   input: { old_password?: string; new_password1: string },
+  client: ClientInfo,
 ): Promise<void> {
   const { user } = principal;
   const problems: FieldErrors = {};
@@ -140,19 +159,17 @@ export async function changePassword(
     const check = await verifyPassword(input.old_password, user.passwordHash);
     if (!check.valid) problems.old_password = ["Your old password was entered incorrectly. Please enter it again."];
   }
-  const rules = passwordProblems(input.new_password1, {
-    username: user.username,
-    email: user.email,
-    first_name: user.firstName,
-    last_name: user.lastName,
-  });
+  const rules = passwordProblems(input.new_password1, attributesOf(user));
   if (rules.length > 0) problems.new_password2 = rules;
   if (Object.keys(problems).length > 0) throw new ValidationError(problems);
   const passwordHash = await hashPassword(input.new_password1);
-  // The caller's own session survives; every other login of this user ends now.
+  const now = new Date();
+  // The caller's own session survives; every other login of this user and every reset link end now.
   await db.batch([
     updateUser(db, user.id, { passwordHash }),
-    revokeOtherSessions(db, user.id, principal.sessionId, "password_changed", new Date()),
+    revokeOtherSessions(db, user.id, principal.sessionId, "password_changed", now),
+    invalidateOneTimeTokens(db, user.id, "password_reset", now),
+    insertSecurityEvent(db, { userId: user.id, type: "password_changed", client }, now),
   ]);
 }
 
@@ -164,6 +181,8 @@ export async function updateProfile(db: Database, principal: Principal, input: U
     const problems = newEmailProblems(input.email);
     if (problems.length > 0) throw new ValidationError({ email: problems });
     changes.email = input.email;
+    // A new address is not verified until its owner confirms it (POST /auth/registration/resend-email/).
+    changes.emailVerified = false;
   }
   if (input.first_name !== undefined) changes.firstName = input.first_name ?? "";
   if (input.last_name !== undefined) changes.lastName = input.last_name ?? "";

@@ -6,7 +6,8 @@ import { NotAuthenticated, TokenInvalid } from "../errors";
 import { findSessionUser } from "../db/users";
 import { isUnsafeMethod, requireCsrf } from "./cookies";
 import type { Principal } from "./principal";
-import type { ClientInfo } from "./sessions";
+import type { ClientInfo } from "../db/sessions";
+import { clientIp } from "./rate-limit";
 import { readToken } from "./tokens";
 
 function presentedAccessToken(c: Context<AppEnv>): { token: string; via: Principal["via"] } | undefined {
@@ -61,10 +62,16 @@ export function principalOf(c: Context<AppEnv>): Principal {
   return principal;
 }
 
-/** What a session records about the client that opened it. */
+/** What sessions and security events record about the client behind a request. */
 export function clientInfo(c: Context<AppEnv>): ClientInfo {
-  return {
-    userAgent: c.req.header("user-agent")?.slice(0, 512) ?? null,
-    ip: c.req.header("cf-connecting-ip") ?? null,
-  };
+  return { userAgent: c.req.header("user-agent")?.slice(0, 512) ?? null, ip: clientIp(c) ?? null };
+}
+
+/** Work that must not delay (or shape) the answer. A failure is logged: there is no request left to fail. */
+export function runAfterResponse(c: Context<AppEnv>, label: string, work: Promise<unknown>) {
+  c.executionCtx.waitUntil(
+    work.catch((error: unknown) => {
+      console.error(JSON.stringify({ level: "error", background: label, message: String(error) }));
+    }),
+  );
 }

@@ -3,12 +3,14 @@ import type { Config } from "../env";
 import { TokenInvalid } from "../errors";
 import type { Database } from "../db/client";
 import {
+  type ClientInfo,
   claimRefreshToken,
   insertRefreshToken,
   insertSession,
   revokeSessionOfReusedToken,
   touchSession,
 } from "../db/sessions";
+import { insertSecurityEvent } from "../db/security-events";
 import { randomToken, sha256Hex } from "./encoding";
 import { readToken, signToken } from "./tokens";
 
@@ -17,11 +19,6 @@ export interface SessionTokens {
   refresh: string;
   accessExpiration: Date;
   refreshExpiration: Date;
-}
-
-export interface ClientInfo {
-  userAgent: string | null;
-  ip: string | null;
 }
 
 /**
@@ -35,6 +32,8 @@ export interface PendingRefresh {
   now: Date;
   expiresAt: Date;
 }
+
+export type { ClientInfo };
 
 export const INVALID_REFRESH = "Token is invalid or expired";
 
@@ -89,12 +88,19 @@ export async function signSessionTokens(config: Config, pending: PendingRefresh,
  * already exchanged ends its whole session (every token descended from that login), and that
  * revocation is committed even though the request fails.
  */
-export async function rotateRefreshToken(db: Database, config: Config, token: string): Promise<SessionTokens> {
+export async function rotateRefreshToken(
+  db: Database,
+  config: Config,
+  token: string,
+  client: ClientInfo,
+): Promise<SessionTokens> {
   const claims = await readToken(token, config.jwtSecret, "refresh", INVALID_REFRESH);
   const jtiHash = await sha256Hex(claims.jti);
   const sessionId = await claimRefreshToken(db, jtiHash, new Date());
   if (sessionId === undefined) {
-    await revokeSessionOfReusedToken(db, jtiHash, new Date());
+    if (await revokeSessionOfReusedToken(db, jtiHash, new Date())) {
+      await insertSecurityEvent(db, { userId: claims.user_id, type: "refresh_token_reused", client }).run();
+    }
     throw new TokenInvalid(INVALID_REFRESH);
   }
   const next = await planRefresh(config, sessionId);

@@ -39,6 +39,7 @@ export const users = sqliteTable(
     subscriptionInterval: text("subscription_interval"),
     /** Stripe `created` of the newest event applied to the subscription: older events never roll it back. */
     subscriptionEventAt: integer("subscription_event_at"),
+    emailVerified: integer("email_verified", { mode: "boolean" }).notNull().default(false),
     isActive: integer("is_active", { mode: "boolean" }).notNull().default(true),
     isStaff: integer("is_staff", { mode: "boolean" }).notNull().default(false),
     dateJoined: integer("date_joined", { mode: "timestamp_ms" }).notNull(),
@@ -93,6 +94,52 @@ export const stripeEvents = sqliteTable("stripe_events", {
   createdAt: integer("created_at").notNull(),
   receivedAt: integer("received_at", { mode: "timestamp_ms" }).notNull(),
 });
+
+/** Password-reset and email-verification tokens: only their SHA-256 is stored; expiring, single use. */
+export const oneTimeTokens = sqliteTable(
+  "one_time_tokens",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    purpose: text("purpose", { enum: ["password_reset", "email_verification"] }).notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+    usedAt: integer("used_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [index("one_time_tokens_user_purpose_idx").on(t.userId, t.purpose)],
+);
+
+/**
+ * Every email, written before it is sent: a failed send leaves the row (status `failed`) instead of
+ * losing the message. Bodies of messages a real transport delivered are blanked (they hold links).
+ */
+export const outbox = sqliteTable("outbox", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  recipient: text("recipient").notNull(),
+  subject: text("subject").notNull(),
+  body: text("body"),
+  transport: text("transport").notNull(),
+  status: text("status", { enum: ["pending", "sent", "failed"] }).notNull(),
+  error: text("error"),
+  createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  sentAt: integer("sent_at", { mode: "timestamp_ms" }),
+});
+
+/** What happened to an account, for its owner to review (`GET /auth/security-events/`). */
+export const securityEvents = sqliteTable(
+  "security_events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id").references(() => users.id, { onDelete: "cascade" }),
+    type: text("type").notNull(),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("security_events_user_created_idx").on(t.userId, t.createdAt)],
+);
 
 export type UserRow = typeof users.$inferSelect;
 export type PlanRow = typeof plans.$inferSelect;

@@ -1,13 +1,17 @@
-import { and, eq, exists, gt, inArray, isNotNull, isNull, ne, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, exists, gt, inArray, isNotNull, isNull, ne, sql, type SQL } from "drizzle-orm";
 import type { Database } from "./client";
 import { refreshTokens, sessions, users } from "./schema";
 
-export interface NewSession {
+/** What is recorded about the client behind a request (sessions, security events). */
+export interface ClientInfo {
+  userAgent: string | null;
+  ip: string | null;
+}
+
+export interface NewSession extends ClientInfo {
   id: string;
   /** A user id, or a subquery yielding it when the user is inserted in the same batch. */
   userId: number | SQL;
-  userAgent: string | null;
-  ip: string | null;
   now: Date;
 }
 
@@ -87,4 +91,31 @@ export function revokeOtherSessions(db: Database, userId: number, keepSessionId:
     .update(sessions)
     .set({ revokedAt: now, revokedReason: reason })
     .where(and(eq(sessions.userId, userId), ne(sessions.id, keepSessionId), isNull(sessions.revokedAt)));
+}
+
+/** A user's live sessions (not revoked, holding an unexpired refresh token), newest first. */
+export function listLiveSessions(db: Database, userId: number, now: Date) {
+  const liveRefresh = db
+    .select({ one: sql`1` })
+    .from(refreshTokens)
+    .where(and(eq(refreshTokens.sessionId, sessions.id), isNull(refreshTokens.usedAt), gt(refreshTokens.expiresAt, now)));
+  return db
+    .select({
+      id: sessions.id,
+      createdAt: sessions.createdAt,
+      lastUsedAt: sessions.lastUsedAt,
+      userAgent: sessions.userAgent,
+      ip: sessions.ip,
+    })
+    .from(sessions)
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), exists(liveRefresh)))
+    .orderBy(desc(sessions.lastUsedAt))
+    .all();
+}
+
+export function revokeAllSessions(db: Database, userId: number, reason: string, now: Date) {
+  return db
+    .update(sessions)
+    .set({ revokedAt: now, revokedReason: reason })
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)));
 }

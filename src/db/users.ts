@@ -65,7 +65,7 @@ export interface NewUser {
   email: string;
   passwordHash: string;
   dateJoined: Date;
-  lastLogin: Date;
+  lastLogin: Date | null;
 }
 
 /** New users start on the Free plan (null if the plans were never seeded). */
@@ -88,7 +88,10 @@ export function selectPlanOfUsername(db: Database, username: string) {
 }
 
 export type UserChanges = Partial<
-  Pick<UserRow, "username" | "email" | "firstName" | "lastName" | "dateOfBirth" | "passwordHash" | "lastLogin">
+  Pick<
+    UserRow,
+    "username" | "email" | "emailVerified" | "firstName" | "lastName" | "dateOfBirth" | "passwordHash" | "lastLogin"
+  >
 >;
 
 export function updateUser(db: Database, userId: number, changes: UserChanges) {

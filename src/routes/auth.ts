@@ -1,4 +1,4 @@
-import { createRoute } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
 import { createRouter } from "../app";
@@ -6,7 +6,15 @@ import type { AppEnv } from "../env";
 import { TokenInvalid } from "../errors";
 import { changePassword, logIn, logOut, registerUser, verifyAnyToken, type SignedIn } from "../auth/accounts";
 import { clearSessionCookies, ensureCsrfCookie, requireCsrf, setSessionCookies } from "../auth/cookies";
-import { clientInfo, principalOf, requireUser } from "../auth/middleware";
+import { clientInfo, principalOf, requireUser, runAfterResponse } from "../auth/middleware";
+import { loginLimit, passwordResetLimit, refreshLimit, registrationLimit } from "../auth/rate-limit";
+import {
+  confirmPasswordReset,
+  requestPasswordReset,
+  resendEmailVerification,
+  sendEmailVerification,
+  verifyEmail,
+} from "../auth/recovery";
 import { rotateRefreshToken } from "../auth/sessions";
 import {
   csrfResponseSchema,
@@ -14,9 +22,13 @@ import {
   loginSchema,
   logoutSchema,
   passwordChangeSchema,
+  passwordResetConfirmSchema,
+  passwordResetSchema,
   refreshRequestSchema,
   refreshResponseSchema,
   registrationSchema,
+  resendEmailSchema,
+  verifyEmailSchema,
   verifySchema,
 } from "../schemas/auth";
 import { detailSchema, emptySchema, errorResponses, json, jsonBody, signedInSecurity } from "../schemas/common";
@@ -53,13 +65,25 @@ export const authRoutes = createRouter()
       path: "/registration",
       operationId: "register",
       tags,
+      middleware: [registrationLimit],
       request: { body: jsonBody(registrationSchema) },
-      responses: { 201: json(loginResponseSchema, "Registered and signed in"), 400: errorResponses[400] },
+      responses: {
+        201: json(
+          z.union([loginResponseSchema, detailSchema]),
+          "Registered and signed in; with mandatory e-mail verification, only `detail` and no tokens",
+        ),
+        400: errorResponses[400],
+        429: errorResponses[429],
+      },
     }),
     async (c) => {
-      const input = c.req.valid("json");
-      const signedIn = await registerUser(c.var.db, c.var.config, input, clientInfo(c));
-      return c.json(signedInResponse(c, signedIn), 201);
+      const { db, config } = c.var;
+      const { account, tokens } = await registerUser(db, config, c.req.valid("json"), clientInfo(c));
+      if (config.emailVerification !== "none") {
+        await sendEmailVerification(db, c.env, config, account.user);
+      }
+      if (!tokens) return c.json({ detail: "Verification e-mail sent." }, 201);
+      return c.json(signedInResponse(c, { account, tokens }), 201);
     },
   )
   .openapi(
@@ -68,8 +92,9 @@ export const authRoutes = createRouter()
       path: "/login",
       operationId: "login",
       tags,
+      middleware: [loginLimit],
       request: { body: jsonBody(loginSchema) },
-      responses: { 200: json(loginResponseSchema, "Signed in"), 400: errorResponses[400] },
+      responses: { 200: json(loginResponseSchema, "Signed in"), 400: errorResponses[400], 429: errorResponses[429] },
     }),
     async (c) => {
       const signedIn = await logIn(c.var.db, c.var.config, c.req.valid("json"), clientInfo(c));
@@ -93,7 +118,7 @@ export const authRoutes = createRouter()
       const presented = presentedRefreshToken(c, c.req.valid("json").refresh);
       clearSessionCookies(c);
       if (!presented) return c.json({ detail: "Refresh token was not included in cookie data." }, 401);
-      await logOut(c.var.db, c.var.config, presented.token);
+      await logOut(c.var.db, c.var.config, presented.token, clientInfo(c));
       return c.json({ detail: "Successfully logged out." }, 200);
     },
   )
@@ -103,17 +128,19 @@ export const authRoutes = createRouter()
       path: "/token/refresh",
       operationId: "refreshToken",
       tags,
+      middleware: [refreshLimit],
       request: { body: jsonBody(refreshRequestSchema, false) },
       responses: {
         200: json(refreshResponseSchema, "A new pair; the refresh token answered in the channel it came in"),
         401: errorResponses[401],
         403: errorResponses[403],
+        429: errorResponses[429],
       },
     }),
     async (c) => {
       const presented = presentedRefreshToken(c, c.req.valid("json").refresh);
       if (!presented) throw new TokenInvalid("No valid refresh token found.");
-      const tokens = await rotateRefreshToken(c.var.db, c.var.config, presented.token);
+      const tokens = await rotateRefreshToken(c.var.db, c.var.config, presented.token, clientInfo(c));
       const access = { access: tokens.access, access_expiration: tokens.accessExpiration.toISOString() };
       if (presented.via === "cookie") {
         setSessionCookies(c, tokens);
@@ -161,7 +188,82 @@ export const authRoutes = createRouter()
       responses: { 200: json(detailSchema, "Password changed; other sessions ended"), ...errorResponses },
     }),
     async (c) => {
-      await changePassword(c.var.db, c.var.config, principalOf(c), c.req.valid("json"));
+      await changePassword(c.var.db, c.var.config, principalOf(c), c.req.valid("json"), clientInfo(c));
       return c.json({ detail: "New password has been saved." }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/password/reset",
+      operationId: "requestPasswordReset",
+      tags,
+      middleware: [passwordResetLimit],
+      request: { body: jsonBody(passwordResetSchema) },
+      responses: {
+        200: json(detailSchema, "The same answer whether or not the address belongs to an account"),
+        400: errorResponses[400],
+        429: errorResponses[429],
+      },
+    }),
+    (c) => {
+      const { db, config } = c.var;
+      // Looked up and mailed after the answer, so known and unknown addresses answer alike in time too.
+      runAfterResponse(c, "password reset", requestPasswordReset(db, c.env, config, c.req.valid("json").email, clientInfo(c)));
+      return c.json({ detail: "Password reset e-mail has been sent." }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/password/reset/confirm",
+      operationId: "confirmPasswordReset",
+      tags,
+      request: { body: jsonBody(passwordResetConfirmSchema) },
+      responses: {
+        200: json(detailSchema, "Password set; every session of the user ended"),
+        400: errorResponses[400],
+      },
+    }),
+    async (c) => {
+      await confirmPasswordReset(c.var.db, c.req.valid("json"), clientInfo(c));
+      return c.json({ detail: "Password has been reset with the new password." }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/registration/verify-email",
+      operationId: "verifyEmail",
+      tags,
+      request: { body: jsonBody(verifyEmailSchema) },
+      responses: {
+        200: json(detailSchema, "The address is verified"),
+        400: errorResponses[400],
+        404: json(detailSchema, "Unknown, used or expired key"),
+      },
+    }),
+    async (c) => {
+      await verifyEmail(c.var.db, c.req.valid("json").key, clientInfo(c));
+      return c.json({ detail: "ok" }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/registration/resend-email",
+      operationId: "resendEmailVerification",
+      tags,
+      middleware: [registrationLimit],
+      request: { body: jsonBody(resendEmailSchema) },
+      responses: {
+        200: json(detailSchema, "The same answer whatever the address"),
+        400: errorResponses[400],
+        429: errorResponses[429],
+      },
+    }),
+    async (c) => {
+      await resendEmailVerification(c.var.db, c.env, c.var.config, c.req.valid("json").email);
+      return c.json({ detail: "ok" }, 200);
     },
   );

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { passwordProblems } from "../auth/password-rules";
-import { body, newEmail, optionalString, password, username } from "./fields";
+import { body, email, newEmail, optionalString, password, text, username } from "./fields";
 import { userSchema } from "./user";
 
 export const registrationSchema = body({
@@ -40,17 +40,34 @@ export const refreshRequestSchema = body({ refresh: optionalToken }).openapi("To
 export const logoutSchema = body({ refresh: optionalToken }).openapi("Logout");
 export const verifySchema = body({ token: password() }).openapi("TokenVerify");
 
+/** Django's SetPasswordForm: a mismatch is reported on `new_password2`. */
+function newPasswordsMatch(data: { new_password1: string; new_password2: string }, ctx: z.RefinementCtx) {
+  if (data.new_password1 !== data.new_password2) {
+    ctx.addIssue({ code: "custom", path: ["new_password2"], message: "The two password fields didn’t match." });
+  }
+}
+
 export const passwordChangeSchema = body({
   old_password: optionalString(),
   new_password1: password(),
   new_password2: password(),
 })
-  .superRefine((data, ctx) => {
-    if (data.new_password1 !== data.new_password2) {
-      ctx.addIssue({ code: "custom", path: ["new_password2"], message: "The two password fields didn’t match." });
-    }
-  })
+  .superRefine(newPasswordsMatch)
   .openapi("PasswordChange");
+
+export const passwordResetSchema = body({ email: email() }).openapi("PasswordReset");
+
+export const passwordResetConfirmSchema = body({
+  uid: text(64),
+  token: text(128),
+  new_password1: password(),
+  new_password2: password(),
+})
+  .superRefine(newPasswordsMatch)
+  .openapi("PasswordResetConfirm");
+
+export const verifyEmailSchema = body({ key: text(128) }).openapi("VerifyEmail");
+export const resendEmailSchema = body({ email: email() }).openapi("ResendEmailVerification");
 
 const timestamp = z.string().openapi({ format: "date-time", example: "2026-11-29T04:18:31.123Z" });
 

@@ -12,6 +12,10 @@ export const fieldErrorsSchema = z
   .record(z.string(), z.array(z.string()))
   .openapi("ValidationErrors", { example: { username: ["This field is required."] } });
 
+export const rateLimitedSchema = z
+  .object({ error: z.literal("rate_limit_exceeded"), message: z.string(), retry_after: z.number().int() })
+  .openapi("RateLimited");
+
 export function json<T extends z.ZodType>(schema: T, description: string) {
   return { content: { "application/json": { schema } }, description };
 }
@@ -21,6 +25,7 @@ export const errorResponses = {
   400: json(fieldErrorsSchema, "Invalid input: errors by field, or `non_field_errors`"),
   401: json(authErrorSchema, "No credentials, or a token that is not valid"),
   403: json(detailSchema, "CSRF check failed"),
+  429: json(rateLimitedSchema, "Too many requests; see Retry-After"),
 } as const;
 
 export function jsonBody<T extends z.ZodType>(schema: T, required = true) {

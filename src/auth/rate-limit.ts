@@ -1,0 +1,72 @@
+import type { Context } from "hono";
+import { createMiddleware } from "hono/factory";
+import type { AppEnv, Bindings } from "../env";
+import { ApiError } from "../errors";
+
+export class TooManyRequests extends ApiError {
+  constructor(retryAfter: number) {
+    super(
+      429,
+      {
+        error: "rate_limit_exceeded",
+        message: `Too many requests. Try again in ${retryAfter} seconds.`,
+        retry_after: retryAfter,
+      },
+      { "Retry-After": String(retryAfter) },
+    );
+  }
+}
+
+type LimiterName = "LOGIN_LIMITER" | "REGISTRATION_LIMITER" | "PASSWORD_RESET_LIMITER" | "REFRESH_LIMITER";
+
+/** The client's address as Cloudflare's edge reports it (it overwrites whatever the client sent). */
+export function clientIp(c: Context<AppEnv>): string | undefined {
+  return c.req.header("cf-connecting-ip");
+}
+
+/** A JSON body field, for limits keyed on what is being attacked (an account, an address). */
+export async function bodyField(c: Context<AppEnv>, field: string): Promise<string | undefined> {
+  const body: unknown = await c.req.json().catch(() => undefined);
+  const value = body && typeof body === "object" ? (body as Record<string, unknown>)[field] : undefined;
+  return typeof value === "string" ? value.trim().toLowerCase() : undefined;
+}
+
+/**
+ * Counts the request against a Workers Rate Limiting binding once per key; over the limit is a 429
+ * with Retry-After. A missing binding (not configured) or a request with no key is not limited.
+ */
+export function rateLimit(
+  limiter: LimiterName,
+  keys: (c: Context<AppEnv>) => Promise<Array<string | undefined>> | Array<string | undefined>,
+) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const binding: RateLimit | undefined = (c.env as Bindings)[limiter];
+    if (binding) {
+      for (const key of await keys(c)) {
+        if (key === undefined) continue;
+        const { success } = await binding.limit({ key });
+        if (!success) throw new TooManyRequests(c.var.config.rateLimitPeriod);
+      }
+    }
+    await next();
+  });
+}
+
+const ip = (c: Context<AppEnv>) => {
+  const address = clientIp(c);
+  return address === undefined ? undefined : `ip:${address}`;
+};
+
+/** Per client IP and account, so one attacker cannot lock a user out from everywhere. */
+export const loginLimit = rateLimit("LOGIN_LIMITER", async (c) => {
+  const address = clientIp(c);
+  const account = (await bodyField(c, "username")) ?? (await bodyField(c, "email")) ?? "";
+  return [address === undefined ? undefined : `login:${address}:${account}`];
+});
+export const registrationLimit = rateLimit("REGISTRATION_LIMITER", (c) => [ip(c)]);
+export const refreshLimit = rateLimit("REFRESH_LIMITER", (c) => [ip(c)]);
+/** Per IP, and per address so nobody can flood one inbox from many IPs. */
+export const passwordResetLimit = rateLimit("PASSWORD_RESET_LIMITER", async (c) => {
+  const email = await bodyField(c, "email");
+  return [ip(c), email === undefined ? undefined : `email:${email}`];
+});

@@ -1,0 +1,39 @@
+import { count, desc, eq } from "drizzle-orm";
+import type { Database } from "./client";
+import { securityEvents } from "./schema";
+import type { ClientInfo } from "./sessions";
+
+export type SecurityEventType =
+  | "login_succeeded"
+  | "login_failed"
+  | "logged_out"
+  | "password_changed"
+  | "password_reset_requested"
+  | "password_reset_completed"
+  | "refresh_token_reused"
+  | "session_revoked"
+  | "email_verified";
+
+export function insertSecurityEvent(
+  db: Database,
+  event: { userId: number | null; type: SecurityEventType; client: ClientInfo },
+  now = new Date(),
+) {
+  const { userId, type, client } = event;
+  return db.insert(securityEvents).values({ userId, type, ip: client.ip, userAgent: client.userAgent, createdAt: now });
+}
+
+/** One page of a user's events, newest first, and how many there are in all. */
+export async function listSecurityEvents(db: Database, userId: number, page: { offset: number; limit: number }) {
+  const [rows, [total]] = await db.batch([
+    db
+      .select()
+      .from(securityEvents)
+      .where(eq(securityEvents.userId, userId))
+      .orderBy(desc(securityEvents.createdAt), desc(securityEvents.id))
+      .limit(page.limit)
+      .offset(page.offset),
+    db.select({ total: count() }).from(securityEvents).where(eq(securityEvents.userId, userId)),
+  ]);
+  return { rows, total: total?.total ?? 0 };
+}
