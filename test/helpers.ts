@@ -1,6 +1,9 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { sign } from "hono/jwt";
 import { expect } from "vitest";
+import { withoutTrailingSlash } from "../src/app";
+import { app } from "../src/index";
 
 export const ORIGIN = "http://localhost:3000";
 
@@ -10,11 +13,7 @@ export function call(path: string, init: RequestInit = {}): Promise<Response> {
 }
 
 export function post(path: string, body: unknown, headers: Record<string, string> = {}, method = "POST") {
-  return call(path, {
-    method,
-    headers: { "content-type": "application/json", ...headers },
-    body: JSON.stringify(body),
-  });
+  return call(path, jsonInit(body, headers, method));
 }
 
 export function bearer(access: string): Record<string, string> {
@@ -88,4 +87,17 @@ export function signWithTestSecret(claims: Record<string, unknown>, secret = env
 export function decodePayload(token: string): Record<string, unknown> {
   const part = token.split(".")[1] ?? "";
   return JSON.parse(atob(part.replace(/-/g, "+").replace(/_/g, "/"))) as Record<string, unknown>;
+}
+
+/** Calls the worker with some configuration changed, as a deployment with those vars would run. */
+export async function callWithEnv(overrides: Partial<Cloudflare.Env>, path: string, init: RequestInit = {}) {
+  const ctx = createExecutionContext();
+  const request = withoutTrailingSlash(new Request(`http://localhost${path}`, init));
+  const response = await app.fetch(request, { ...env, ...overrides }, ctx);
+  await waitOnExecutionContext(ctx);
+  return response;
+}
+
+export function jsonInit(body: unknown, headers: Record<string, string> = {}, method = "POST"): RequestInit {
+  return { method, headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) };
 }

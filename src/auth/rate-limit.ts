@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import type { AppEnv, Bindings } from "../env";
+import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 
 export class TooManyRequests extends ApiError {
@@ -40,7 +40,7 @@ export function rateLimit(
   keys: (c: Context<AppEnv>) => Promise<Array<string | undefined>> | Array<string | undefined>,
 ) {
   return createMiddleware<AppEnv>(async (c, next) => {
-    const binding: RateLimit | undefined = (c.env as Bindings)[limiter];
+    const binding: RateLimit | undefined = c.env[limiter];
     if (binding) {
       for (const key of await keys(c)) {
         if (key === undefined) continue;

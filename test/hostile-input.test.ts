@@ -1,0 +1,134 @@
+import { env } from "cloudflare:workers";
+import fc from "fast-check";
+import { beforeAll, describe, expect, it } from "vitest";
+import { bearer, call, decodePayload, register, signWithTestSecret } from "./helpers";
+import { resetLink, waitForMail } from "./mail";
+
+/** Every table a request could change, except the audit trail and the mail log. */
+const STATE_TABLES = ["users", "plans", "sessions", "refresh_tokens", "one_time_tokens", "stripe_events"];
+
+async function stateDigest(): Promise<string> {
+  const dumps = await env.DB.batch(STATE_TABLES.map((table) => env.DB.prepare(`select * from ${table} order by 1`)));
+  return JSON.stringify(dumps.map((d) => d.results));
+}
+
+/** Any JSON value, and the strings that break naive code: huge, unicode, control and null bytes. */
+const hostileValue = fc.oneof(
+  fc.jsonValue({ maxDepth: 4 }),
+  fc.string({ unit: "binary", maxLength: 200 }),
+  fc.string({ unit: "grapheme", maxLength: 64 }),
+  fc.constantFrom("", " ", "\u0000", "a\u0000b", "\uD800", "💥".repeat(2_000), "x".repeat(20_000), "1e309", "-0", "null"),
+  fc.array(fc.string(), { maxLength: 5 }),
+  fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 5 }),
+);
+
+interface Endpoint {
+  method: string;
+  path: string;
+  fields: string[];
+  signedIn?: boolean;
+}
+
+const ENDPOINTS: Endpoint[] = [
+  { method: "POST", path: "/auth/registration/", fields: ["username", "email", "password1", "password2"] },
+  { method: "POST", path: "/auth/login/", fields: ["username", "email", "password"] },
+  { method: "POST", path: "/auth/logout/", fields: ["refresh"] },
+  { method: "POST", path: "/auth/token/refresh/", fields: ["refresh"] },
+  { method: "POST", path: "/auth/token/verify/", fields: ["token"] },
+  { method: "PATCH", path: "/auth/user/", fields: ["username", "email", "first_name", "last_name", "date_of_birth"], signedIn: true },
+  { method: "PUT", path: "/auth/user/", fields: ["username", "email", "first_name", "last_name", "date_of_birth"], signedIn: true },
+  { method: "POST", path: "/auth/password/change/", fields: ["old_password", "new_password1", "new_password2"], signedIn: true },
+  { method: "POST", path: "/auth/password/reset/", fields: ["email"] },
+  { method: "POST", path: "/auth/password/reset/confirm/", fields: ["uid", "token", "new_password1", "new_password2"] },
+  { method: "POST", path: "/auth/registration/verify-email/", fields: ["key"] },
+  { method: "POST", path: "/auth/registration/resend-email/", fields: ["email"] },
+  { method: "POST", path: "/core/payments/create-checkout-session/", fields: ["plan_id", "billing"], signedIn: true },
+];
+
+let access = "";
+beforeAll(async () => {
+  access = (await register()).access;
+});
+
+describe("hostile input", () => {
+  for (const endpoint of ENDPOINTS) {
+    it(`${endpoint.method} ${endpoint.path}: any values in any field never give a 5xx nor change state on a 4xx`, async () => {
+      const field = fc.constantFrom(...endpoint.fields);
+      const body = fc.oneof(
+        fc.dictionary(field, hostileValue, { maxKeys: endpoint.fields.length }),
+        fc.record(Object.fromEntries(endpoint.fields.map((f) => [f, hostileValue]))),
+        hostileValue,
+      );
+      await fc.assert(
+        fc.asyncProperty(body, async (payload) => {
+          const before = await stateDigest();
+          const response = await call(endpoint.path, {
+            method: endpoint.method,
+            headers: { "content-type": "application/json", ...(endpoint.signedIn ? bearer(access) : {}) },
+            body: JSON.stringify(payload),
+          });
+          const text = await response.text();
+          expect(response.status, text).toBeLessThan(500);
+          if (response.status >= 400) expect(await stateDigest()).toBe(before);
+        }),
+        { numRuns: 40 },
+      );
+    });
+  }
+
+  it("raw bodies that are not JSON at all never give a 5xx", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: "binary", maxLength: 300 }), fc.constantFrom(...ENDPOINTS), async (raw, endpoint) => {
+        const response = await call(endpoint.path, {
+          method: endpoint.method,
+          headers: { "content-type": "application/json", ...bearer(access) },
+          body: raw,
+        });
+        expect(response.status).toBeLessThan(500);
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe("token attacks", () => {
+  const refusedEverywhere = async (token: string) => {
+    for (const path of ["/auth/user/", "/auth/sessions/", "/auth/security-events/"]) {
+      const response = await call(path, { headers: bearer(token) });
+      expect(response.status, `${path}`).toBe(401);
+      expect(await response.json()).toEqual({ detail: "Given token not valid for any token type", code: "token_not_valid" });
+    }
+  };
+
+  it("refuses alg:none, the wrong key, edited, expired and not-yet-valid tokens", async () => {
+    const { access: token } = await register();
+    const claims = decodePayload(token);
+    const now = Math.floor(Date.now() / 1000);
+    const encode = (value: unknown) => btoa(JSON.stringify(value)).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
+    const [header, , signature] = token.split(".");
+    await refusedEverywhere(`${encode({ alg: "none", typ: "JWT" })}.${encode(claims)}.`);
+    await refusedEverywhere(await signWithTestSecret(claims, "an-attacker-secret-of-32-characters!"));
+    await refusedEverywhere(`${header}.${encode({ ...claims, user_id: 1 })}.${signature}`);
+    await refusedEverywhere(await signWithTestSecret({ ...claims, exp: now - 1 }));
+    await refusedEverywhere(await signWithTestSecret({ ...claims, nbf: now + 600 }));
+    await refusedEverywhere(await signWithTestSecret({ ...claims, iat: now + 600 }));
+    await refusedEverywhere(`${encode({ alg: "HS512", typ: "JWT" })}.${encode(claims)}.${signature}`);
+  });
+
+  it("refuses a refresh token or a password-reset token used as an access token", async () => {
+    const { refresh, user } = await register();
+    await refusedEverywhere(refresh);
+    await call("/auth/password/reset/", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: user.email }) });
+    const { token } = resetLink(await waitForMail(user.email));
+    await refusedEverywhere(token);
+  });
+
+  it("refuses the token of a deactivated or deleted user", async () => {
+    const deactivated = await register();
+    await env.DB.prepare("update users set is_active = 0 where id = ?").bind(deactivated.body.user.pk).run();
+    await refusedEverywhere(deactivated.access);
+    const deleted = await register();
+    await env.DB.prepare("delete from users where id = ?").bind(deleted.body.user.pk).run();
+    await refusedEverywhere(deleted.access);
+  });
+});

@@ -1,0 +1,68 @@
+import { describe, expect, it } from "vitest";
+import { post, register } from "./helpers";
+
+let ipCounter = 0;
+/** A fresh client address per test, as Cloudflare's edge would report it. */
+const newIp = () => `203.0.113.${++ipCounter}`;
+const from = (ip: string) => ({ "cf-connecting-ip": ip });
+
+/** Sends requests until the limiter trips; returns how many passed and the refusal. */
+async function until429(send: () => Promise<Response>, max: number) {
+  for (let i = 0; i < max; i++) {
+    const response = await send();
+    if (response.status === 429) return { passed: i, refusal: response };
+  }
+  throw new Error(`no 429 after ${max} requests`);
+}
+
+async function expectRateLimited(response: Response) {
+  expect(response.status).toBe(429);
+  expect(response.headers.get("retry-after")).toBe("60");
+  expect(await response.json()).toEqual({
+    error: "rate_limit_exceeded",
+    message: "Too many requests. Try again in 60 seconds.",
+    retry_after: 60,
+  });
+}
+
+describe("rate limits", () => {
+  it("login: per IP and username, leaving other clients and other accounts alone", async () => {
+    const { user } = await register();
+    const ip = newIp();
+    const attempt = (address: string, username = user.username) =>
+      post("/auth/login/", { username, password: "wrong-password" }, from(address));
+    const { passed, refusal } = await until429(() => attempt(ip), 30);
+    expect(passed).toBe(10);
+    await expectRateLimited(refusal);
+    expect((await attempt(newIp())).status).toBe(400);
+    expect((await attempt(ip, `${user.username}-other`)).status).toBe(400);
+  });
+
+  it("registration: per IP", async () => {
+    const ip = newIp();
+    const { passed, refusal } = await until429(() => post("/auth/registration/", {}, from(ip)), 30);
+    expect(passed).toBe(5);
+    await expectRateLimited(refusal);
+    expect((await post("/auth/registration/", {}, from(newIp()))).status).toBe(400);
+  });
+
+  it("password reset: per IP and per email", async () => {
+    const ip = newIp();
+    const byIp = await until429(() => post("/auth/password/reset/", { email: `x${Math.random()}@example.com` }, from(ip)), 30);
+    expect(byIp.passed).toBe(5);
+    await expectRateLimited(byIp.refusal);
+    const email = `target${Date.now()}@example.com`;
+    // One inbox flooded from many addresses trips the per-email limit.
+    const byEmail = await until429(() => post("/auth/password/reset/", { email }, from(newIp())), 30);
+    expect(byEmail.passed).toBe(5);
+    expect((await post("/auth/password/reset/", { email: `other${Date.now()}@example.com` }, from(newIp()))).status).toBe(200);
+  });
+
+  it("token refresh: per IP", async () => {
+    const ip = newIp();
+    const { passed, refusal } = await until429(() => post("/auth/token/refresh/", { refresh: "x" }, from(ip)), 60);
+    expect(passed).toBe(30);
+    await expectRateLimited(refusal);
+    expect((await post("/auth/token/refresh/", { refresh: "x" }, from(newIp()))).status).toBe(401);
+  });
+});
