@@ -51,7 +51,13 @@ export function startFakeStripe(port = 12111) {
     }
 
     const params = Object.fromEntries(new URLSearchParams(req.method === "GET" ? url.search : text));
-    state.requests.push({ method: req.method, path: url.pathname, params });
+    state.requests.push({
+      method: req.method,
+      path: url.pathname,
+      params,
+      idempotencyKey: req.headers["idempotency-key"] ?? null,
+      stripeVersion: req.headers["stripe-version"] ?? null,
+    });
     if (!/^Bearer sk_/.test(req.headers.authorization ?? "")) {
       return stripeError(res, 401, "invalid_request_error", "Invalid API Key provided");
     }

@@ -64,6 +64,19 @@ describe("POST /core/payments/create-checkout-session/", () => {
     expect(await unknown.json()).toEqual({ detail: "Not found." });
   });
 
+  it("retries a failed call once with the same Idempotency-Key, so Stripe cannot act twice", async () => {
+    const { access } = await register();
+    const before = (await fakeStripe.requests()).length;
+    await fakeStripe.failNext(1);
+    const response = await post(CHECKOUT, { plan_id: await planIdByName("Basic"), billing: "monthly" }, bearer(access));
+    expect(response.status).toBe(200);
+    const attempts = (await fakeStripe.requests()).slice(before);
+    expect(attempts).toHaveLength(2);
+    expect(attempts[0]?.idempotencyKey).toBeTruthy();
+    expect(attempts[1]?.idempotencyKey).toBe(attempts[0]?.idempotencyKey);
+    expect(attempts[0]?.stripeVersion).toBe("2025-03-31.basil");
+  });
+
   it("answers 502 with a clear message when Stripe fails", async () => {
     const { access } = await register();
     await fakeStripe.failNext(5);

@@ -113,7 +113,9 @@ export async function deliver(
 /** The fake Stripe API's control endpoints (see scripts/fake-stripe.mjs). */
 export const fakeStripe = {
   url: (path: string) => `http://127.0.0.1:${env.STRIPE_API_PORT}${path}`,
-  async requests(): Promise<Array<{ method: string; path: string; params: Record<string, string> }>> {
+  async requests(): Promise<
+    Array<{ method: string; path: string; params: Record<string, string>; idempotencyKey: string | null; stripeVersion: string | null }>
+  > {
     return (await fetch(this.url("/__fake/requests"))).json();
   },
   async failNext(count: number) {

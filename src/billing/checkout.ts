@@ -56,8 +56,7 @@ export async function verifyCheckout(
   const priceId = subscription.items.data[0]?.price.id ?? "";
   const plan = await selectPlanByPriceId(db, priceId).get();
   if (!plan) throw new ApiError(409, { detail: "The subscription's price is not sold by any plan." });
-  const customer = typeof session.customer === "string" ? session.customer : (session.customer?.id ?? null);
-  const changes = { ...subscriptionChanges(subscription, plan), customerId: customer ?? subscription.customer };
+  const changes = { ...subscriptionChanges(subscription, plan), customerId: session.customer ?? subscription.customer };
   await updateSubscription(db, user.id, changes, Math.floor(Date.now() / 1000)).run();
   const period = subscriptionPeriod(subscription);
   return {
