@@ -27,10 +27,26 @@ export function createRouter() {
   });
 }
 
+export const BOOKMARK_HEADER = "x-d1-bookmark";
+/** D1's bookmark format; anything else a client sends is ignored rather than handed to D1. */
+const BOOKMARK = /^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{32}$/i;
+
+/**
+ * Config, and a D1 session for the request (D1's Sessions API). A request that only reads may be served
+ * by any read replica; one that writes starts at the primary. The answer carries the session's bookmark,
+ * and a request that sends it back reads at least that fresh — its own writes included.
+ */
 const withContext = createMiddleware<AppEnv>(async (c, next) => {
   c.set("config", readConfig(c.env));
-  c.set("db", createDb(c.env.DB));
+  const readsOnly = c.req.method === "GET" || c.req.method === "HEAD" || c.req.method === "OPTIONS";
+  const sent = c.req.header(BOOKMARK_HEADER);
+  const session = c.env.DB.withSession(
+    sent && BOOKMARK.test(sent) ? sent : readsOnly ? "first-unconstrained" : "first-primary",
+  );
+  c.set("db", createDb(session));
   await next();
+  const bookmark = session.getBookmark();
+  if (bookmark) c.header(BOOKMARK_HEADER, bookmark);
 });
 
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
@@ -61,8 +77,8 @@ export function createApp(mount: (app: ReturnType<typeof createRouter>) => void)
       origin: (origin, c) => ((c.get("config") as Config).corsAllowedOrigins.includes(origin) ? origin : null),
       credentials: true,
       allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-      allowHeaders: ["content-type", "x-csrftoken", "authorization"],
-      exposeHeaders: ["x-d1-bookmark"],
+      allowHeaders: ["content-type", "x-csrftoken", "authorization", BOOKMARK_HEADER],
+      exposeHeaders: [BOOKMARK_HEADER],
       maxAge: 86_400,
     }),
   );

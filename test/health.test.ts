@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { app } from "../src/index";
+import { unavailableD1 } from "./d1";
 import { call } from "./helpers";
 
 afterEach(() => {
@@ -16,13 +17,7 @@ describe("GET /core/health/", () => {
 
   it("answers 503 when the database fails", async () => {
     vi.spyOn(console, "error").mockImplementation(() => undefined);
-    // A binding whose every query fails, as D1 does during an outage.
-    const unavailable = {
-      prepare: () => {
-        throw new Error("D1_ERROR: database unavailable");
-      },
-    } as unknown as D1Database;
-    const response = await app.request("/core/health", {}, { ...env, DB: unavailable });
+    const response = await app.request("/core/health", {}, { ...env, DB: unavailableD1 });
     expect(response.status).toBe(503);
     expect(await response.json()).toEqual({ overall: "unhealthy", services: { db: "unhealthy" } });
   });

@@ -17,7 +17,7 @@ describe("CORS", () => {
     expect(response.headers.get("access-control-allow-origin")).toBe(ORIGIN);
     expect(response.headers.get("access-control-allow-credentials")).toBe("true");
     expect(response.headers.get("access-control-allow-methods")).toBe("GET,POST,PUT,PATCH,DELETE,OPTIONS");
-    expect(response.headers.get("access-control-allow-headers")).toBe("content-type,x-csrftoken,authorization");
+    expect(response.headers.get("access-control-allow-headers")).toBe("content-type,x-csrftoken,authorization,x-d1-bookmark");
   });
 
   it("puts the exact origin and credentials on successes and errors alike", async () => {

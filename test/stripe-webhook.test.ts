@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { bearer, call, register } from "./helpers";
 import { app } from "../src/index";
+import { d1FailingAtBatch } from "./d1";
 import { checkoutSession, deliver, planIdByName, price, signatureFor, stripeEvent, subscription, userRow } from "./stripe";
 
 let warn: ReturnType<typeof vi.spyOn>;
@@ -226,17 +227,7 @@ describe("POST /core/payments/webhook/stripe/ — events", () => {
     const payload = JSON.stringify(event);
     const header = await signatureFor(payload);
     // D1 answers the reads (first batch) but fails the write batch, as during an outage.
-    let batches = 0;
-    const failingDb = new Proxy(env.DB, {
-      get(target, property) {
-        if (property === "batch") {
-          return (statements: D1PreparedStatement[]) =>
-            ++batches === 2 ? Promise.reject(new Error("D1_ERROR: storage unavailable")) : target.batch(statements);
-        }
-        const value: unknown = Reflect.get(target, property);
-        return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-      },
-    });
+    const failingDb = d1FailingAtBatch(env.DB, 2);
     const failed = await app.request("/core/payments/webhook/stripe", {
       method: "POST",
       headers: { "content-type": "application/json", "stripe-signature": header },

@@ -1,8 +1,12 @@
 import { drizzle } from "drizzle-orm/d1";
 import * as schema from "./schema";
 
-export function createDb(d1: D1Database) {
-  return drizzle(d1, { schema });
+/**
+ * Drizzle over a D1 session: Drizzle only calls `prepare` and `batch`, which a session has too (its
+ * types predate the Sessions API, hence the cast).
+ */
+export function createDb(d1: D1DatabaseSession) {
+  return drizzle(d1 as unknown as D1Database, { schema });
 }
 
 export type Database = ReturnType<typeof createDb>;

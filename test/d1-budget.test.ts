@@ -1,0 +1,89 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { bearer, callWithEnv, jsonInit, register } from "./helpers";
+import { countingD1 } from "./d1";
+import { checkoutSession, planIdByName, signatureFor, stripeEvent, subscription } from "./stripe";
+
+/** Runs one request against a counting D1 and returns its response and what it cost. */
+async function measured(path: string, init: RequestInit = {}) {
+  const { db, counts } = countingD1(env.DB);
+  const response = await callWithEnv({ DB: db }, path, init);
+  return { response, ...counts };
+}
+
+describe("D1 cost per request", () => {
+  it("GET /auth/user/: one query", async () => {
+    const { access } = await register();
+    const { response, roundTrips, statements } = await measured("/auth/user/", { headers: bearer(access) });
+    expect(response.status).toBe(200);
+    expect({ roundTrips, statements }).toEqual({ roundTrips: 1, statements: 1 });
+  });
+
+  it("GET /core/plans/ (signed in): one query", async () => {
+    const { access } = await register();
+    const { response, roundTrips, statements } = await measured("/core/plans/", { headers: bearer(access) });
+    expect(response.status).toBe(200);
+    expect({ roundTrips, statements }).toEqual({ roundTrips: 1, statements: 1 });
+  });
+
+  it("POST /auth/login/: at most two round trips", async () => {
+    const { user } = await register();
+    const { response, roundTrips } = await measured("/auth/login/", jsonInit({ username: user.username, password: user.password }));
+    expect(response.status).toBe(200);
+    expect(roundTrips).toBeLessThanOrEqual(2);
+  });
+
+  it("POST /auth/token/refresh/: at most two round trips", async () => {
+    const { refresh } = await register();
+    const { response, roundTrips } = await measured("/auth/token/refresh/", jsonInit({ refresh }));
+    expect(response.status).toBe(200);
+    expect(roundTrips).toBeLessThanOrEqual(2);
+  });
+
+  it("POST /core/payments/webhook/stripe/: at most two round trips per event", async () => {
+    const { body } = await register();
+    const checkout = checkoutSession({ userId: body.user.pk, planId: await planIdByName("Basic") });
+    const events = [
+      stripeEvent("checkout.session.completed", checkout),
+      stripeEvent("customer.subscription.updated", subscription({ id: checkout.subscription as string, customer: checkout.customer as string, priceId: "price_pro_monthly" })),
+      stripeEvent("invoice.paid", { id: "in_budget" }),
+    ];
+    for (const event of events) {
+      const payload = JSON.stringify(event);
+      const headers = { "stripe-signature": await signatureFor(payload) };
+      const { response, roundTrips } = await measured("/core/payments/webhook/stripe/", { method: "POST", headers, body: payload });
+      expect(await response.json()).toMatchObject({ outcome: event.type === "invoice.paid" ? "ignored" : "applied" });
+      expect(roundTrips, event.type).toBeLessThanOrEqual(2);
+    }
+  });
+});
+
+describe("read replicas (D1 Sessions API)", () => {
+  it("answers with a bookmark, and a client that sends it back reads its own write", async () => {
+    const { access } = await register();
+    const write = await callWithEnv({}, "/auth/user/", jsonInit({ first_name: "Bookmarked" }, bearer(access), "PATCH"));
+    const bookmark = write.headers.get("x-d1-bookmark");
+    expect(bookmark).toMatch(/^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{32}$/);
+    const read = await callWithEnv({}, "/auth/user/", { headers: { ...bearer(access), "x-d1-bookmark": bookmark ?? "" } });
+    expect(await read.json()).toMatchObject({ first_name: "Bookmarked" });
+    expect(read.headers.get("x-d1-bookmark")).toBeTruthy();
+  });
+
+  it("starts reads unconstrained and writes at the primary, and ignores a malformed bookmark", async () => {
+    const { access } = await register();
+    const constraints: Array<string | undefined> = [];
+    const spy = new Proxy(env.DB, {
+      get(target, property) {
+        if (property === "withSession") {
+          return (constraint?: string) => (constraints.push(constraint), target.withSession(constraint));
+        }
+        const value: unknown = Reflect.get(target, property);
+        return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    await callWithEnv({ DB: spy }, "/auth/user/", { headers: bearer(access) });
+    await callWithEnv({ DB: spy }, "/auth/user/", jsonInit({ last_name: "X" }, bearer(access), "PATCH"));
+    await callWithEnv({ DB: spy }, "/auth/user/", { headers: { ...bearer(access), "x-d1-bookmark": "'; drop table users" } });
+    expect(constraints).toEqual(["first-unconstrained", "first-primary", "first-unconstrained"]);
+  });
+});
