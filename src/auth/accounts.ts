@@ -88,7 +88,7 @@ export async function registerUser(
   const newUserId = sql`(select ${users.id} from ${users} where ${users.username} = ${input.username})`;
   const [[user], [plan]] = await withUniqueFieldErrors(async () => {
     if (!signIn) return db.batch([newUser, planOfNewUser]);
-    const [inserted, , , planRows] = await db.batch([newUser, ...recordNewSession(db, pending, newUserId, client), planOfNewUser]);
+    const [inserted, , planRows] = await db.batch([newUser, recordNewSession(db, pending, newUserId, client), planOfNewUser]);
     return [inserted, planRows] as const;
   });
   if (!user) throw new Error("the inserted user was not returned");
@@ -119,7 +119,7 @@ export async function logIn(
   const changes: UserChanges = { lastLogin: pending.now };
   if (check.needsRehash) changes.passwordHash = await hashPassword(credentials.password);
   await db.batch([
-    ...recordNewSession(db, pending, found.user.id, client),
+    recordNewSession(db, pending, found.user.id, client),
     updateUser(db, found.user.id, changes),
     insertSecurityEvent(db, { userId: found.user.id, type: "login_succeeded", client }),
   ]);

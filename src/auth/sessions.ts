@@ -2,14 +2,7 @@ import type { SQL } from "drizzle-orm";
 import type { Config } from "../env";
 import { TokenInvalid } from "../errors";
 import type { Database } from "../db/client";
-import {
-  type ClientInfo,
-  claimRefreshToken,
-  insertRefreshToken,
-  insertSession,
-  revokeSessionOfReusedToken,
-  touchSession,
-} from "../db/sessions";
+import { type ClientInfo, insertSession, revokeSessionOnReuse, rotateSessionRefreshToken } from "../db/sessions";
 import { insertSecurityEvent } from "../db/security-events";
 import { randomToken, sha256Hex } from "./encoding";
 import { readToken, signToken } from "./tokens";
@@ -33,8 +26,6 @@ export interface PendingRefresh {
   expiresAt: Date;
 }
 
-export type { ClientInfo };
-
 export const INVALID_REFRESH = "Token is invalid or expired";
 
 export async function planRefresh(config: Config, sessionId: string = randomToken()): Promise<PendingRefresh> {
@@ -49,21 +40,16 @@ export async function planRefresh(config: Config, sessionId: string = randomToke
   };
 }
 
-function recordRefresh(db: Database, pending: PendingRefresh) {
-  return insertRefreshToken(db, {
-    jtiHash: pending.jtiHash,
-    sessionId: pending.sessionId,
-    createdAt: pending.now,
-    expiresAt: pending.expiresAt,
-  });
-}
-
-/** The statements that open a new session (login, registration): for the caller's batch. */
+/** The statement that opens a new session (login, registration), for the caller's batch. */
 export function recordNewSession(db: Database, pending: PendingRefresh, userId: number | SQL, client: ClientInfo) {
-  return [
-    insertSession(db, { id: pending.sessionId, userId, now: pending.now, ...client }),
-    recordRefresh(db, pending),
-  ] as const;
+  return insertSession(db, {
+    id: pending.sessionId,
+    userId,
+    refreshJtiHash: pending.jtiHash,
+    refreshExpiresAt: pending.expiresAt,
+    now: pending.now,
+    ...client,
+  });
 }
 
 export async function signSessionTokens(config: Config, pending: PendingRefresh, userId: number): Promise<SessionTokens> {
@@ -84,9 +70,9 @@ export async function signSessionTokens(config: Config, pending: PendingRefresh,
 }
 
 /**
- * Exchanges a refresh token for a new pair. The old token stops working; replaying a token that was
- * already exchanged ends its whole session (every token descended from that login), and that
- * revocation is committed even though the request fails.
+ * Exchanges a refresh token for a new pair in one D1 round trip. The old token stops working; replaying
+ * a token that was already exchanged ends its whole session (every token descended from that login),
+ * and that revocation is committed even though the request fails.
  */
 export async function rotateRefreshToken(
   db: Database,
@@ -95,15 +81,20 @@ export async function rotateRefreshToken(
   client: ClientInfo,
 ): Promise<SessionTokens> {
   const claims = await readToken(token, config.jwtSecret, "refresh", INVALID_REFRESH);
-  const jtiHash = await sha256Hex(claims.jti);
-  const sessionId = await claimRefreshToken(db, jtiHash, new Date());
-  if (sessionId === undefined) {
-    if (await revokeSessionOfReusedToken(db, jtiHash, new Date())) {
+  const presentedHash = await sha256Hex(claims.jti);
+  const next = await planRefresh(config, claims.sid);
+  const userId = await rotateSessionRefreshToken(db, {
+    sessionId: claims.sid,
+    presentedHash,
+    nextHash: next.jtiHash,
+    nextExpiresAt: next.expiresAt,
+    now: next.now,
+  });
+  if (userId === undefined) {
+    if (await revokeSessionOnReuse(db, claims.sid, presentedHash, next.now)) {
       await insertSecurityEvent(db, { userId: claims.user_id, type: "refresh_token_reused", client }).run();
     }
     throw new TokenInvalid(INVALID_REFRESH);
   }
-  const next = await planRefresh(config, sessionId);
-  await db.batch([recordRefresh(db, next), touchSession(db, sessionId, next.now)]);
-  return signSessionTokens(config, next, claims.user_id);
+  return signSessionTokens(config, next, userId);
 }

@@ -52,7 +52,11 @@ export const users = sqliteTable(
   ],
 );
 
-/** One row per login: the family of refresh tokens that descend from it. Revoking it ends the session. */
+/**
+ * One row per login: a refresh-token family. Only the SHA-256 of the family's current refresh token
+ * (its `jti`) is kept; rotating swaps it compare-and-swap, and a well-signed token of this session whose
+ * hash is not the current one was already rotated away — replaying it ends the session.
+ */
 export const sessions = sqliteTable(
   "sessions",
   {
@@ -60,6 +64,8 @@ export const sessions = sqliteTable(
     userId: integer("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
+    refreshJtiHash: text("refresh_jti_hash").notNull(),
+    refreshExpiresAt: integer("refresh_expires_at", { mode: "timestamp_ms" }).notNull(),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
     lastUsedAt: integer("last_used_at", { mode: "timestamp_ms" }).notNull(),
     userAgent: text("user_agent"),
@@ -68,21 +74,6 @@ export const sessions = sqliteTable(
     revokedReason: text("revoked_reason"),
   },
   (t) => [index("sessions_user_id_idx").on(t.userId)],
-);
-
-/** Refresh tokens are JWTs; only a SHA-256 of their `jti` is stored. `usedAt` set = rotated away. */
-export const refreshTokens = sqliteTable(
-  "refresh_tokens",
-  {
-    jtiHash: text("jti_hash").primaryKey(),
-    sessionId: text("session_id")
-      .notNull()
-      .references(() => sessions.id, { onDelete: "cascade" }),
-    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
-    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
-    usedAt: integer("used_at", { mode: "timestamp_ms" }),
-  },
-  (t) => [index("refresh_tokens_session_id_idx").on(t.sessionId)],
 );
 
 /** Every Stripe event we answered 2xx for, so a redelivery is a no-op. Written in the batch of its effects. */

@@ -1,6 +1,6 @@
-import { and, desc, eq, exists, gt, inArray, isNotNull, isNull, ne, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, exists, gt, isNull, ne, sql, type SQL } from "drizzle-orm";
 import type { Database } from "./client";
-import { refreshTokens, sessions, users } from "./schema";
+import { sessions, users } from "./schema";
 
 /** What is recorded about the client behind a request (sessions, security events). */
 export interface ClientInfo {
@@ -12,61 +12,54 @@ export interface NewSession extends ClientInfo {
   id: string;
   /** A user id, or a subquery yielding it when the user is inserted in the same batch. */
   userId: number | SQL;
+  refreshJtiHash: string;
+  refreshExpiresAt: Date;
   now: Date;
 }
 
 export function insertSession(db: Database, session: NewSession) {
-  const { id, userId, userAgent, ip, now } = session;
-  return db.insert(sessions).values({ id, userId, userAgent, ip, createdAt: now, lastUsedAt: now });
-}
-
-export function insertRefreshToken(
-  db: Database,
-  token: { jtiHash: string; sessionId: string; createdAt: Date; expiresAt: Date },
-) {
-  return db.insert(refreshTokens).values(token);
-}
-
-export function touchSession(db: Database, sessionId: string, now: Date) {
-  return db.update(sessions).set({ lastUsedAt: now }).where(eq(sessions.id, sessionId));
+  const { now, ...fields } = session;
+  return db.insert(sessions).values({ ...fields, createdAt: now, lastUsedAt: now });
 }
 
 /**
- * Marks a refresh token used, compare-and-swap: only an unused, unexpired token of a live session of
- * an active user is claimed. Returns the session id when this call won the claim.
+ * Rotates a session's refresh token, compare-and-swap: only if the presented token is the session's
+ * current one, unexpired, the session live and its user active. Returns the user id when this call won.
  */
-export async function claimRefreshToken(db: Database, jtiHash: string, now: Date): Promise<string | undefined> {
-  const liveSession = db
+export async function rotateSessionRefreshToken(
+  db: Database,
+  rotation: { sessionId: string; presentedHash: string; nextHash: string; nextExpiresAt: Date; now: Date },
+): Promise<number | undefined> {
+  const activeUser = db
     .select({ one: sql`1` })
-    .from(sessions)
-    .innerJoin(users, eq(users.id, sessions.userId))
-    .where(and(eq(sessions.id, refreshTokens.sessionId), isNull(sessions.revokedAt), eq(users.isActive, true)));
+    .from(users)
+    .where(and(eq(users.id, sessions.userId), eq(users.isActive, true)));
   const row = await db
-    .update(refreshTokens)
-    .set({ usedAt: now })
+    .update(sessions)
+    .set({ refreshJtiHash: rotation.nextHash, refreshExpiresAt: rotation.nextExpiresAt, lastUsedAt: rotation.now })
     .where(
       and(
-        eq(refreshTokens.jtiHash, jtiHash),
-        isNull(refreshTokens.usedAt),
-        gt(refreshTokens.expiresAt, now),
-        exists(liveSession),
+        eq(sessions.id, rotation.sessionId),
+        eq(sessions.refreshJtiHash, rotation.presentedHash),
+        gt(sessions.refreshExpiresAt, rotation.now),
+        isNull(sessions.revokedAt),
+        exists(activeUser),
       ),
     )
-    .returning({ sessionId: refreshTokens.sessionId })
+    .returning({ userId: sessions.userId })
     .get();
-  return row?.sessionId;
+  return row?.userId;
 }
 
-/** A token that was already rotated away is being replayed: end its whole session (family). */
-export async function revokeSessionOfReusedToken(db: Database, jtiHash: string, now: Date): Promise<boolean> {
-  const sessionOfUsedToken = db
-    .select({ id: refreshTokens.sessionId })
-    .from(refreshTokens)
-    .where(and(eq(refreshTokens.jtiHash, jtiHash), isNotNull(refreshTokens.usedAt)));
+/**
+ * A well-signed refresh token of this session that is not its current one was rotated away before:
+ * it is being replayed, so the session (the whole family) ends. True when that happened now.
+ */
+export async function revokeSessionOnReuse(db: Database, sessionId: string, presentedHash: string, now: Date) {
   const result = await db
     .update(sessions)
     .set({ revokedAt: now, revokedReason: "refresh_token_reused" })
-    .where(and(inArray(sessions.id, sessionOfUsedToken), isNull(sessions.revokedAt)))
+    .where(and(eq(sessions.id, sessionId), ne(sessions.refreshJtiHash, presentedHash), isNull(sessions.revokedAt)))
     .run();
   return result.meta.changes > 0;
 }
@@ -93,12 +86,8 @@ export function revokeOtherSessions(db: Database, userId: number, keepSessionId:
     .where(and(eq(sessions.userId, userId), ne(sessions.id, keepSessionId), isNull(sessions.revokedAt)));
 }
 
-/** A user's live sessions (not revoked, holding an unexpired refresh token), newest first. */
+/** A user's live sessions (not revoked, refresh token unexpired), most recently used first. */
 export function listLiveSessions(db: Database, userId: number, now: Date) {
-  const liveRefresh = db
-    .select({ one: sql`1` })
-    .from(refreshTokens)
-    .where(and(eq(refreshTokens.sessionId, sessions.id), isNull(refreshTokens.usedAt), gt(refreshTokens.expiresAt, now)));
   return db
     .select({
       id: sessions.id,
@@ -108,7 +97,7 @@ export function listLiveSessions(db: Database, userId: number, now: Date) {
       ip: sessions.ip,
     })
     .from(sessions)
-    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), exists(liveRefresh)))
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.refreshExpiresAt, now)))
     .orderBy(desc(sessions.lastUsedAt))
     .all();
 }

@@ -25,16 +25,15 @@ export async function findUserForLogin(
   db: Database,
   by: { username?: string; email?: string },
 ): Promise<UserWithPlan | undefined> {
-  const conditions: SQL[] = [];
-  if (by.username) conditions.push(eq(users.username, by.username));
   const email = by.email || (by.username?.includes("@") ? by.username : undefined);
-  if (email) conditions.push(eq(lowerEmail, email.toLowerCase()));
-  return db
-    .select({ user: users, plan: plans })
-    .from(users)
-    .leftJoin(plans, eq(plans.id, users.planId))
-    .where(or(...conditions))
-    .orderBy(desc(eq(users.username, by.username ?? "")))
+  const byUsername = by.username ? eq(users.username, by.username) : undefined;
+  const byEmail = email ? eq(lowerEmail, email.toLowerCase()) : undefined;
+  const query = db.select({ user: users, plan: plans }).from(users).leftJoin(plans, eq(plans.id, users.planId));
+  // The common case (a plain username) is one indexed lookup; only an ambiguous identifier needs ranking.
+  if (!byUsername || !byEmail) return query.where(byUsername ?? byEmail).get();
+  return query
+    .where(or(byUsername, byEmail))
+    .orderBy(desc(byUsername))
     .limit(1)
     .get();
 }

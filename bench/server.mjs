@@ -1,0 +1,83 @@
+// Starts the worker under `wrangler dev` (local workerd + local D1) for the benchmark and the soak test:
+// a fresh, migrated and seeded database, the bench entry (bench/worker.ts), fresh secrets, and no rate
+// limits (one client on loopback is the whole load). Loopback only.
+import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+
+const WRANGLER = "node_modules/.bin/wrangler";
+const CONFIG = ".wrangler-bench.toml";
+const STATE = "bench/.state";
+
+/** wrangler.toml with the bench entry and without the [[ratelimits]] blocks. */
+function writeBenchConfig() {
+  const source = readFileSync("wrangler.toml", "utf8");
+  const withoutLimits = source.replace(/\[\[ratelimits\]\][^[]*/g, "");
+  const config = withoutLimits.replace(/^main = .*$/m, 'main = "bench/worker.ts"');
+  if (config === withoutLimits) throw new Error("wrangler.toml has no main = … line to replace");
+  writeFileSync(CONFIG, config);
+}
+
+function wrangler(args) {
+  const result = spawnSync(WRANGLER, [...args, "--config", CONFIG, "--persist-to", STATE], { stdio: "pipe" });
+  if (result.status !== 0) {
+    throw new Error(`wrangler ${args.join(" ")} failed:\n${result.stderr}\n${result.stdout}`);
+  }
+  return result.stdout.toString();
+}
+
+/** Runs a query on the bench database (the server must be stopped, or at least idle). */
+export function queryBenchDb(sql) {
+  const out = wrangler(["d1", "execute", "DB", "--local", "--json", "--command", sql]);
+  return JSON.parse(out)[0].results;
+}
+
+async function waitUntilReady(baseUrl, child, timeoutMs = 90_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}`);
+    try {
+      const response = await fetch(`${baseUrl}/core/health/`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error("wrangler dev did not become ready");
+}
+
+export async function startBenchServer({ port = 8799 } = {}) {
+  writeBenchConfig();
+  rmSync(STATE, { recursive: true, force: true });
+  wrangler(["d1", "migrations", "apply", "DB", "--local"]);
+  wrangler(["d1", "execute", "DB", "--local", "--file", "seed/plans.sql"]);
+  const secrets = {
+    JWT_SECRET: randomBytes(32).toString("hex"),
+    STRIPE_WEBHOOK_SECRET: `whsec_${randomBytes(24).toString("hex")}`,
+  };
+  const vars = Object.entries(secrets).flatMap(([key, value]) => ["--var", `${key}:${value}`]);
+  const child = spawn(
+    WRANGLER,
+    ["dev", "--config", CONFIG, "--persist-to", STATE, "--port", String(port), "--ip", "127.0.0.1", ...vars],
+    { stdio: ["ignore", "pipe", "pipe"], detached: true },
+  );
+  let log = "";
+  child.stdout.on("data", (chunk) => (log += chunk));
+  child.stderr.on("data", (chunk) => (log += chunk));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const stop = () =>
+    new Promise((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      process.kill(-child.pid, "SIGTERM");
+    });
+  process.once("SIGINT", () => stop().then(() => process.exit(130)));
+  try {
+    await waitUntilReady(baseUrl, child);
+  } catch (error) {
+    await stop();
+    throw new Error(`${error.message}\n${log}`, { cause: error });
+  }
+  return { baseUrl, secrets, stop };
+}
