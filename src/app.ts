@@ -17,6 +17,19 @@ import {
 } from "./errors";
 
 export const MAX_BODY_BYTES = 64 * 1024;
+/** Stripe's events can be larger than any client's body (an invoice with many lines); refusing one would
+ * have Stripe retry it until it disables the endpoint. */
+export const MAX_WEBHOOK_BYTES = 1024 * 1024;
+export const STRIPE_WEBHOOK_PATH = "/core/payments/webhook/stripe";
+
+const tooLarge = () => {
+  throw new PayloadTooLarge();
+};
+const clientBodyLimit = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge });
+const webhookBodyLimit = bodyLimit({ maxSize: MAX_WEBHOOK_BYTES, onError: tooLarge });
+const limitBodySize = createMiddleware<AppEnv>((c, next) =>
+  (c.req.path === STRIPE_WEBHOOK_PATH ? webhookBodyLimit : clientBodyLimit)(c, next),
+);
 
 /** Every router is made here, so none misses the hook that renders validation errors DRF's way. */
 export function createRouter() {
@@ -91,14 +104,7 @@ export function createApp(mount: (app: ReturnType<typeof createRouter>) => void)
       },
     }),
   );
-  app.use(
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new PayloadTooLarge();
-      },
-    }),
-  );
+  app.use(limitBodySize);
   app.use(emptyJsonBodyAsObject);
   mount(app);
   // Rendered, not thrown: a thrown 404 would hide the route from the 405 check above.

@@ -62,6 +62,14 @@ describe("POST /core/payments/webhook/stripe/ — signature", () => {
     expect((await deliver(event, { header })).status).toBe(200);
   });
 
+  it("accepts events far larger than a client body (up to 1 MiB), refuses larger ones with 413", async () => {
+    const lines = Array.from({ length: 2_000 }, (_, i) => ({ id: `il_${i}`, description: "x".repeat(100) }));
+    const big = await deliver(stripeEvent("invoice.paid", { id: "in_big", lines: { data: lines } }));
+    expect(big.status).toBe(200);
+    const huge = await deliver(stripeEvent("invoice.paid", { id: "in_huge", blob: "x".repeat(1_100_000) }));
+    expect(huge.status).toBe(413);
+  });
+
   it("refuses a signed body that is not JSON or not an event", async () => {
     const notJson = await deliver(null, { rawBody: "{not json" });
     expect(notJson.status).toBe(400);
