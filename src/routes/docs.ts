@@ -22,6 +22,8 @@ export function mountDocs(app: OpenAPIHono<AppEnv>) {
         },
       }),
     );
-  app.get("/schema", (c) => c.json(document()));
+  // Built on first request, once per isolate: the routes do not change while it lives.
+  let built: ReturnType<typeof document> | undefined;
+  app.get("/schema", (c) => c.json((built ??= document())));
   app.get("/docs", swaggerUI({ url: "/schema/" }));
 }
