@@ -1,5 +1,14 @@
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { post, register } from "./helpers";
+
+/**
+ * The local limiter counts in windows aligned to the wall clock (whole minutes for period = 60): a
+ * test that straddled a minute would see its count reset. Start each test well inside a window.
+ */
+beforeEach(async () => {
+  const untilNextWindow = 60_000 - (Date.now() % 60_000);
+  if (untilNextWindow < 15_000) await new Promise((resolve) => setTimeout(resolve, untilNextWindow + 100));
+}, 30_000);
 
 let ipCounter = 0;
 /** A fresh client address per test, as Cloudflare's edge would report it. */
