@@ -102,7 +102,11 @@ const bundle = measureBundle();
 const server = await startBenchServer();
 const { baseUrl, secrets } = server;
 try {
-  const user = { username: `bench${Date.now()}`, email: `bench${Date.now()}@example.com`, password: "bench-Pa55word-long" };
+  const user = {
+    username: `bench${Date.now()}`,
+    email: `bench${Date.now()}@example.com`,
+    password: "bench-Pa55word-long",
+  };
   const registered = await postJson(`${baseUrl}/auth/registration/`, {
     username: user.username,
     email: user.email,
@@ -131,7 +135,9 @@ try {
     "stripe-signature": signStripe(secrets.STRIPE_WEBHOOK_SECRET, checkout),
   });
 
-  console.error(`bench: ${duration}s per scenario in ${rounds} rounds (+${warmup}s warm-up), ${connections} connections`);
+  console.error(
+    `bench: ${duration}s per scenario in ${rounds} rounds (+${warmup}s warm-up), ${connections} connections`,
+  );
   const pool = [];
   const webhookEvent = () => {
     const now = Math.floor(Date.now() / 1000);
@@ -144,7 +150,14 @@ try {
           id: subscriptionId,
           customer: "cus_bench",
           status: "active",
-          items: { data: [{ price: { id: "price_pro_monthly", recurring: { interval: "month" } }, current_period_end: now + 2_592_000 }] },
+          items: {
+            data: [
+              {
+                price: { id: "price_pro_monthly", recurring: { interval: "month" } },
+                current_period_end: now + 2_592_000,
+              },
+            ],
+          },
         },
       },
     });
@@ -197,7 +210,8 @@ try {
     const { refresh } = await postJson(`${baseUrl}/__bench/refresh-tokens`, { username: user.username, count });
     pool.push(...refresh);
   }
-  for (const [name, options] of Object.entries(scenarios)) if (name !== "baseline-db" && warmup > 0) await run(options(), warmup);
+  for (const [name, options] of Object.entries(scenarios))
+    if (name !== "baseline-db" && warmup > 0) await run(options(), warmup);
   const results = await measureAll(scenarios);
 
   const rate = Object.fromEntries(results.map((r) => [r.scenario, r.requestsPerSecond]));
@@ -211,18 +225,27 @@ try {
   }
   const bundleKiB = Math.round((bundle.gzipBytes / 1024) * 10) / 10;
   const checks = [
-    ...results.filter((r) => r.target != null).map((r) => ({ check: `${r.scenario} ≥ ${r.target} × ${r.ratioTo}`, ok: r.ratio >= r.target })),
+    ...results
+      .filter((r) => r.target != null)
+      .map((r) => ({ check: `${r.scenario} ≥ ${r.target} × ${r.ratioTo}`, ok: r.ratio >= r.target })),
     { check: "zero non-2xx", ok: results.every((r) => r.non2xx === 0) },
     { check: `bundle ≤ ${BUNDLE_BUDGET_KIB} KiB gzipped`, ok: bundleKiB <= BUNDLE_BUDGET_KIB },
   ];
 
   const pad = (value, width) => String(value).padStart(width);
-  console.log(`\n${"scenario".padEnd(12)}${pad("req/s", 10)}${pad("p50 ms", 9)}${pad("p99 ms", 9)}${pad("non-2xx", 9)}   ratio`);
+  console.log(
+    `\n${"scenario".padEnd(12)}${pad("req/s", 10)}${pad("p50 ms", 9)}${pad("p99 ms", 9)}${pad("non-2xx", 9)}   ratio`,
+  );
   for (const r of results) {
-    const ratio = r.ratio === undefined ? "" : `${r.ratio} × ${r.ratioTo}${r.target == null ? "" : ` (target ${r.target})`}`;
-    console.log(`${r.scenario.padEnd(12)}${pad(r.requestsPerSecond, 10)}${pad(r.p50Ms, 9)}${pad(r.p99Ms, 9)}${pad(r.non2xx, 9)}   ${ratio}`);
+    const ratio =
+      r.ratio === undefined ? "" : `${r.ratio} × ${r.ratioTo}${r.target == null ? "" : ` (target ${r.target})`}`;
+    console.log(
+      `${r.scenario.padEnd(12)}${pad(r.requestsPerSecond, 10)}${pad(r.p50Ms, 9)}${pad(r.p99Ms, 9)}${pad(r.non2xx, 9)}   ${ratio}`,
+    );
   }
-  console.log(`\nbundle: ${Math.round(bundle.bytes / 1024)} KiB minified, ${bundleKiB} KiB gzipped (budget ${BUNDLE_BUDGET_KIB})`);
+  console.log(
+    `\nbundle: ${Math.round(bundle.bytes / 1024)} KiB minified, ${bundleKiB} KiB gzipped (budget ${BUNDLE_BUDGET_KIB})`,
+  );
   for (const { check, ok } of checks) console.log(`${ok ? "PASS" : "FAIL"}  ${check}`);
 
   writeFileSync(

@@ -90,12 +90,20 @@ export function startFakeStripe(port = 12111) {
     if (req.method === "GET" && retrieve) {
       const session = state.sessions.get(retrieve[1]);
       if (!session) return stripeError(res, 404, "invalid_request_error", `No such checkout.session: '${retrieve[1]}'`);
-      const expand = url.searchParams.getAll("expand[]").includes("subscription") || url.searchParams.getAll("expand[0]").includes("subscription");
+      const expand =
+        url.searchParams.getAll("expand[]").includes("subscription") ||
+        url.searchParams.getAll("expand[0]").includes("subscription");
       return send(res, expand ? session : { ...session, subscription: session.subscription?.id ?? null });
     }
     if (req.method === "POST" && url.pathname === "/v1/billing_portal/sessions") {
       const id = nextId("bps");
-      return send(res, { id, object: "billing_portal.session", customer: params.customer, return_url: params.return_url, url: `https://billing.stripe.test/p/session/${id}` });
+      return send(res, {
+        id,
+        object: "billing_portal.session",
+        customer: params.customer,
+        return_url: params.return_url,
+        url: `https://billing.stripe.test/p/session/${id}`,
+      });
     }
     return stripeError(res, 404, "invalid_request_error", `Unrecognized request URL (${req.method}: ${url.pathname})`);
   });

@@ -96,38 +96,38 @@ const configSchema = z
   .transform((v) => {
     const frontend = v.FRONTEND_URL.replace(/\/+$/, "");
     return {
-    jwtSecret: v.JWT_SECRET,
-    corsAllowedOrigins: v.CORS_ALLOWED_ORIGINS.split(",")
-      .map((origin) => origin.trim())
-      .filter(Boolean),
-    accessTokenLifetime: v.ACCESS_TOKEN_LIFETIME_SECONDS,
-    refreshTokenLifetime: v.REFRESH_TOKEN_LIFETIME_SECONDS,
-    accessCookie: v.JWT_AUTH_COOKIE,
-    refreshCookie: v.JWT_AUTH_REFRESH_COOKIE,
-    refreshOnlyInCookie: v.JWT_AUTH_HTTPONLY,
-    secureCookies: v.JWT_AUTH_SECURE,
-    sameSite: v.JWT_AUTH_SAMESITE,
-    csrfCookie: v.CSRF_COOKIE_NAME,
-    oldPasswordRequired: v.OLD_PASSWORD_FIELD_ENABLED,
-    stripe: {
-      secretKey: v.STRIPE_SECRET_KEY,
-      webhookSecret: v.STRIPE_WEBHOOK_SECRET,
-      host: v.STRIPE_API_HOST,
-      port: v.STRIPE_API_PORT,
-      protocol: v.STRIPE_API_PROTOCOL,
-    },
-    frontend: {
-      checkoutSuccessUrl: `${frontend}${v.CHECKOUT_SUCCESS_PATH}`,
-      checkoutCancelUrl: `${frontend}${v.CHECKOUT_CANCEL_PATH}`,
-      billingPortalReturnUrl: `${frontend}${v.BILLING_PORTAL_RETURN_PATH}`,
-      passwordResetUrl: `${frontend}${v.PASSWORD_RESET_CONFIRM_PATH}`,
-      emailVerificationUrl: `${frontend}${v.EMAIL_VERIFICATION_PATH}`,
-    },
-    mail: { transport: v.MAILER, from: v.MAIL_FROM },
-    passwordResetLifetime: v.PASSWORD_RESET_TIMEOUT_SECONDS,
-    emailVerification: v.ACCOUNT_EMAIL_VERIFICATION,
-    emailVerificationLifetime: v.EMAIL_VERIFICATION_EXPIRE_SECONDS,
-    rateLimitPeriod: v.RATE_LIMIT_PERIOD_SECONDS,
+      jwtSecret: v.JWT_SECRET,
+      corsAllowedOrigins: v.CORS_ALLOWED_ORIGINS.split(",")
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+      accessTokenLifetime: v.ACCESS_TOKEN_LIFETIME_SECONDS,
+      refreshTokenLifetime: v.REFRESH_TOKEN_LIFETIME_SECONDS,
+      accessCookie: v.JWT_AUTH_COOKIE,
+      refreshCookie: v.JWT_AUTH_REFRESH_COOKIE,
+      refreshOnlyInCookie: v.JWT_AUTH_HTTPONLY,
+      secureCookies: v.JWT_AUTH_SECURE,
+      sameSite: v.JWT_AUTH_SAMESITE,
+      csrfCookie: v.CSRF_COOKIE_NAME,
+      oldPasswordRequired: v.OLD_PASSWORD_FIELD_ENABLED,
+      stripe: {
+        secretKey: v.STRIPE_SECRET_KEY,
+        webhookSecret: v.STRIPE_WEBHOOK_SECRET,
+        host: v.STRIPE_API_HOST,
+        port: v.STRIPE_API_PORT,
+        protocol: v.STRIPE_API_PROTOCOL,
+      },
+      frontend: {
+        checkoutSuccessUrl: `${frontend}${v.CHECKOUT_SUCCESS_PATH}`,
+        checkoutCancelUrl: `${frontend}${v.CHECKOUT_CANCEL_PATH}`,
+        billingPortalReturnUrl: `${frontend}${v.BILLING_PORTAL_RETURN_PATH}`,
+        passwordResetUrl: `${frontend}${v.PASSWORD_RESET_CONFIRM_PATH}`,
+        emailVerificationUrl: `${frontend}${v.EMAIL_VERIFICATION_PATH}`,
+      },
+      mail: { transport: v.MAILER, from: v.MAIL_FROM },
+      passwordResetLifetime: v.PASSWORD_RESET_TIMEOUT_SECONDS,
+      emailVerification: v.ACCOUNT_EMAIL_VERIFICATION,
+      emailVerificationLifetime: v.EMAIL_VERIFICATION_EXPIRE_SECONDS,
+      rateLimitPeriod: v.RATE_LIMIT_PERIOD_SECONDS,
     };
   });
 

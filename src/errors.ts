@@ -102,7 +102,8 @@ export function renderError(err: Error, c: Context): Response {
   if (err instanceof HTTPException) {
     if (err.status === 415) return renderError(new UnsupportedMediaType(c.req.header("content-type") ?? ""), c);
     // Hono's validators refuse unparsable JSON this way; clients expect DRF's parse error.
-    if (err.status === 400 && err.message.startsWith("Malformed JSON")) return renderError(new ParseError(err.message), c);
+    if (err.status === 400 && err.message.startsWith("Malformed JSON"))
+      return renderError(new ParseError(err.message), c);
     return c.json({ detail: err.message }, err.status);
   }
   console.error(

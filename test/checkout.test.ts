@@ -53,9 +53,15 @@ describe("POST /core/payments/create-checkout-session/", () => {
     const { access } = await register();
     const missing = await post(CHECKOUT, {}, bearer(access));
     expect(missing.status).toBe(400);
-    expect(await missing.json()).toEqual({ plan_id: ["This field is required."], billing: ["This field is required."] });
+    expect(await missing.json()).toEqual({
+      plan_id: ["This field is required."],
+      billing: ["This field is required."],
+    });
     const badBilling = await post(CHECKOUT, { plan_id: "x", billing: "weekly" }, bearer(access));
-    expect(await badBilling.json()).toEqual({ plan_id: ["A valid integer is required."], billing: ['"weekly" is not a valid choice.'] });
+    expect(await badBilling.json()).toEqual({
+      plan_id: ["A valid integer is required."],
+      billing: ['"weekly" is not a valid choice.'],
+    });
     const free = await post(CHECKOUT, { plan_id: await planIdByName("Free"), billing: "monthly" }, bearer(access));
     expect(free.status).toBe(400);
     expect(await free.json()).toEqual({ billing: ["The Free plan has no monthly price."] });
@@ -93,7 +99,11 @@ describe("POST /core/payments/create-checkout-session/", () => {
     const unconfigured = { ...env, STRIPE_SECRET_KEY: undefined };
     const response = await app.request(
       "/core/payments/create-checkout-session",
-      { method: "POST", headers: { ...bearer(access), "content-type": "application/json" }, body: JSON.stringify({ plan_id: 2, billing: "monthly" }) },
+      {
+        method: "POST",
+        headers: { ...bearer(access), "content-type": "application/json" },
+        body: JSON.stringify({ plan_id: 2, billing: "monthly" }),
+      },
       unconfigured,
     );
     expect(response.status).toBe(503);
@@ -111,7 +121,9 @@ describe("GET /core/payments/verify-session/", () => {
   async function checkedOut() {
     const session = await register();
     const pro = await planIdByName("Pro");
-    const { url } = await (await post(CHECKOUT, { plan_id: pro, billing: "monthly" }, bearer(session.access))).json<{ url: string }>();
+    const { url } = await (
+      await post(CHECKOUT, { plan_id: pro, billing: "monthly" }, bearer(session.access))
+    ).json<{ url: string }>();
     const sessionId = url.split("/").at(-1) ?? "";
     return { ...session, pro, sessionId };
   }
@@ -119,7 +131,12 @@ describe("GET /core/payments/verify-session/", () => {
   it("applies the caller's completed checkout and describes the subscription", async () => {
     const { access, body, pro, sessionId } = await checkedOut();
     const start = Math.floor(Date.now() / 1000);
-    const sub = subscription({ priceId: "price_pro_monthly", customer: "cus_verified", periodStart: start, periodEnd: start + 86_400 * 30 });
+    const sub = subscription({
+      priceId: "price_pro_monthly",
+      customer: "cus_verified",
+      periodStart: start,
+      periodEnd: start + 86_400 * 30,
+    });
     await fakeStripe.complete(sessionId, { customer: "cus_verified", subscription: sub });
     const response = await call(`/core/payments/verify-session/?session_id=${sessionId}`, { headers: bearer(access) });
     expect(response.status).toBe(200);
@@ -147,7 +164,9 @@ describe("GET /core/payments/verify-session/", () => {
     await fakeStripe.complete(sessionId, { subscription: subscription({ priceId: "price_pro_monthly" }) });
     const intruder = await register();
     const before = await userRow(intruder.body.user.pk);
-    const response = await call(`/core/payments/verify-session/?session_id=${sessionId}`, { headers: bearer(intruder.access) });
+    const response = await call(`/core/payments/verify-session/?session_id=${sessionId}`, {
+      headers: bearer(intruder.access),
+    });
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual({ detail: "Not found." });
     expect(await userRow(intruder.body.user.pk)).toEqual(before);
@@ -155,7 +174,9 @@ describe("GET /core/payments/verify-session/", () => {
 
   it("answers 404 for an unknown session, 400 for an unfinished one or a missing id", async () => {
     const { access, sessionId } = await checkedOut();
-    expect((await call("/core/payments/verify-session/?session_id=cs_nope", { headers: bearer(access) })).status).toBe(404);
+    expect((await call("/core/payments/verify-session/?session_id=cs_nope", { headers: bearer(access) })).status).toBe(
+      404,
+    );
     const open = await call(`/core/payments/verify-session/?session_id=${sessionId}`, { headers: bearer(access) });
     expect(open.status).toBe(400);
     expect(await open.json()).toEqual({ detail: "The checkout session is not complete." });
@@ -168,11 +189,21 @@ describe("GET /core/payments/verify-session/", () => {
 describe("POST /core/billing/portal/", () => {
   it("answers the portal url for a user with a Stripe customer", async () => {
     const { access, body } = await register();
-    await deliver(stripeEvent("checkout.session.completed", checkoutSession({ userId: body.user.pk, planId: await planIdByName("Basic"), customer: "cus_portal" })));
+    await deliver(
+      stripeEvent(
+        "checkout.session.completed",
+        checkoutSession({ userId: body.user.pk, planId: await planIdByName("Basic"), customer: "cus_portal" }),
+      ),
+    );
     const response = await post("/core/billing/portal/", {}, bearer(access));
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ url: expect.stringMatching(/^https:\/\/billing\.stripe\.test\/p\/session\//) });
-    expect((await lastRequest("/v1/billing_portal/sessions"))?.params).toEqual({ customer: "cus_portal", return_url: "https://app.example.com/account" });
+    expect(await response.json()).toEqual({
+      url: expect.stringMatching(/^https:\/\/billing\.stripe\.test\/p\/session\//),
+    });
+    expect((await lastRequest("/v1/billing_portal/sessions"))?.params).toEqual({
+      customer: "cus_portal",
+      return_url: "https://app.example.com/account",
+    });
   });
 
   it("answers 400 when the user has no Stripe customer", async () => {

@@ -28,7 +28,10 @@ describe("D1 cost per request", () => {
 
   it("POST /auth/login/: at most two round trips", async () => {
     const { user } = await register();
-    const { response, roundTrips } = await measured("/auth/login/", jsonInit({ username: user.username, password: user.password }));
+    const { response, roundTrips } = await measured(
+      "/auth/login/",
+      jsonInit({ username: user.username, password: user.password }),
+    );
     expect(response.status).toBe(200);
     expect(roundTrips).toBeLessThanOrEqual(2);
   });
@@ -45,13 +48,24 @@ describe("D1 cost per request", () => {
     const checkout = checkoutSession({ userId: body.user.pk, planId: await planIdByName("Basic") });
     const events = [
       stripeEvent("checkout.session.completed", checkout),
-      stripeEvent("customer.subscription.updated", subscription({ id: checkout.subscription as string, customer: checkout.customer as string, priceId: "price_pro_monthly" })),
+      stripeEvent(
+        "customer.subscription.updated",
+        subscription({
+          id: checkout.subscription as string,
+          customer: checkout.customer as string,
+          priceId: "price_pro_monthly",
+        }),
+      ),
       stripeEvent("invoice.paid", { id: "in_budget" }),
     ];
     for (const event of events) {
       const payload = JSON.stringify(event);
       const headers = { "stripe-signature": await signatureFor(payload) };
-      const { response, roundTrips } = await measured("/core/payments/webhook/stripe/", { method: "POST", headers, body: payload });
+      const { response, roundTrips } = await measured("/core/payments/webhook/stripe/", {
+        method: "POST",
+        headers,
+        body: payload,
+      });
       expect(await response.json()).toMatchObject({ outcome: event.type === "invoice.paid" ? "ignored" : "applied" });
       expect(roundTrips, event.type).toBeLessThanOrEqual(2);
     }
@@ -64,7 +78,9 @@ describe("read replicas (D1 Sessions API)", () => {
     const write = await callWithEnv({}, "/auth/user/", jsonInit({ first_name: "Bookmarked" }, bearer(access), "PATCH"));
     const bookmark = write.headers.get("x-d1-bookmark");
     expect(bookmark).toMatch(/^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{32}$/);
-    const read = await callWithEnv({}, "/auth/user/", { headers: { ...bearer(access), "x-d1-bookmark": bookmark ?? "" } });
+    const read = await callWithEnv({}, "/auth/user/", {
+      headers: { ...bearer(access), "x-d1-bookmark": bookmark ?? "" },
+    });
     expect(await read.json()).toMatchObject({ first_name: "Bookmarked" });
     expect(read.headers.get("x-d1-bookmark")).toBeTruthy();
   });
@@ -83,7 +99,9 @@ describe("read replicas (D1 Sessions API)", () => {
     });
     await callWithEnv({ DB: spy }, "/auth/user/", { headers: bearer(access) });
     await callWithEnv({ DB: spy }, "/auth/user/", jsonInit({ last_name: "X" }, bearer(access), "PATCH"));
-    await callWithEnv({ DB: spy }, "/auth/user/", { headers: { ...bearer(access), "x-d1-bookmark": "'; drop table users" } });
+    await callWithEnv({ DB: spy }, "/auth/user/", {
+      headers: { ...bearer(access), "x-d1-bookmark": "'; drop table users" },
+    });
     expect(constraints).toEqual(["first-unconstrained", "first-primary", "first-unconstrained"]);
   });
 });

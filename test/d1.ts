@@ -53,7 +53,9 @@ export function d1FailingAtBatch(db: D1Database, failing: number): D1Database {
       get(target, property) {
         if (property === "batch") {
           return (statements: D1PreparedStatement[]) =>
-            ++batches === failing ? Promise.reject(new Error("D1_ERROR: storage unavailable")) : target.batch(statements);
+            ++batches === failing
+              ? Promise.reject(new Error("D1_ERROR: storage unavailable"))
+              : target.batch(statements);
         }
         const value: unknown = Reflect.get(target, property);
         return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;

@@ -38,7 +38,11 @@ describe("ACCOUNT_EMAIL_VERIFICATION=mandatory", () => {
     const refused = await callWithEnv(MANDATORY, "/auth/login/", credentials);
     expect(refused.status).toBe(400);
     expect(await refused.json()).toEqual({ non_field_errors: ["E-mail is not verified."] });
-    const wrongPassword = await callWithEnv(MANDATORY, "/auth/login/", jsonInit({ username: user.username, password: "not-it-at-all" }));
+    const wrongPassword = await callWithEnv(
+      MANDATORY,
+      "/auth/login/",
+      jsonInit({ username: user.username, password: "not-it-at-all" }),
+    );
     expect(await wrongPassword.json()).toEqual({ non_field_errors: ["Unable to log in with provided credentials."] });
     const verified = await post("/auth/registration/verify-email/", { key: await verificationKey(user.email) });
     expect(verified.status).toBe(200);
@@ -78,7 +82,9 @@ describe("POST /auth/registration/verify-email/", () => {
     const other = newUser("verify");
     await registerWith(MANDATORY, other);
     const otherKey = await verificationKey(other.email);
-    await env.DB.prepare("update one_time_tokens set expires_at = ? where purpose = 'email_verification'").bind(Date.now() - 1).run();
+    await env.DB.prepare("update one_time_tokens set expires_at = ? where purpose = 'email_verification'")
+      .bind(Date.now() - 1)
+      .run();
     expect((await post("/auth/registration/verify-email/", { key: otherKey })).status).toBe(404);
   });
 

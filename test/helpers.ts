@@ -54,7 +54,11 @@ export function setCookies(response: Response): Map<string, { value: string; att
 }
 
 export function cookieHeader(cookies: Record<string, string>): Record<string, string> {
-  return { cookie: Object.entries(cookies).map(([k, v]) => `${k}=${v}`).join("; ") };
+  return {
+    cookie: Object.entries(cookies)
+      .map(([k, v]) => `${k}=${v}`)
+      .join("; "),
+  };
 }
 
 export async function register(user: TestUser = newUser()) {

@@ -17,7 +17,18 @@ const hostileValue = fc.oneof(
   fc.jsonValue({ maxDepth: 4 }),
   fc.string({ unit: "binary", maxLength: 200 }),
   fc.string({ unit: "grapheme", maxLength: 64 }),
-  fc.constantFrom("", " ", "\u0000", "a\u0000b", "\uD800", "💥".repeat(2_000), "x".repeat(20_000), "1e309", "-0", "null"),
+  fc.constantFrom(
+    "",
+    " ",
+    "\u0000",
+    "a\u0000b",
+    "\uD800",
+    "💥".repeat(2_000),
+    "x".repeat(20_000),
+    "1e309",
+    "-0",
+    "null",
+  ),
   fc.array(fc.string(), { maxLength: 5 }),
   fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 5 }),
 );
@@ -35,9 +46,24 @@ const ENDPOINTS: Endpoint[] = [
   { method: "POST", path: "/auth/logout/", fields: ["refresh"] },
   { method: "POST", path: "/auth/token/refresh/", fields: ["refresh"] },
   { method: "POST", path: "/auth/token/verify/", fields: ["token"] },
-  { method: "PATCH", path: "/auth/user/", fields: ["username", "email", "first_name", "last_name", "date_of_birth"], signedIn: true },
-  { method: "PUT", path: "/auth/user/", fields: ["username", "email", "first_name", "last_name", "date_of_birth"], signedIn: true },
-  { method: "POST", path: "/auth/password/change/", fields: ["old_password", "new_password1", "new_password2"], signedIn: true },
+  {
+    method: "PATCH",
+    path: "/auth/user/",
+    fields: ["username", "email", "first_name", "last_name", "date_of_birth"],
+    signedIn: true,
+  },
+  {
+    method: "PUT",
+    path: "/auth/user/",
+    fields: ["username", "email", "first_name", "last_name", "date_of_birth"],
+    signedIn: true,
+  },
+  {
+    method: "POST",
+    path: "/auth/password/change/",
+    fields: ["old_password", "new_password1", "new_password2"],
+    signedIn: true,
+  },
   { method: "POST", path: "/auth/password/reset/", fields: ["email"] },
   { method: "POST", path: "/auth/password/reset/confirm/", fields: ["uid", "token", "new_password1", "new_password2"] },
   { method: "POST", path: "/auth/registration/verify-email/", fields: ["key"] },
@@ -78,14 +104,18 @@ describe("hostile input", () => {
 
   it("raw bodies that are not JSON at all never give a 5xx", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.string({ unit: "binary", maxLength: 300 }), fc.constantFrom(...ENDPOINTS), async (raw, endpoint) => {
-        const response = await call(endpoint.path, {
-          method: endpoint.method,
-          headers: { "content-type": "application/json", ...bearer(access) },
-          body: raw,
-        });
-        expect(response.status).toBeLessThan(500);
-      }),
+      fc.asyncProperty(
+        fc.string({ unit: "binary", maxLength: 300 }),
+        fc.constantFrom(...ENDPOINTS),
+        async (raw, endpoint) => {
+          const response = await call(endpoint.path, {
+            method: endpoint.method,
+            headers: { "content-type": "application/json", ...bearer(access) },
+            body: raw,
+          });
+          expect(response.status).toBeLessThan(500);
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -96,7 +126,10 @@ describe("token attacks", () => {
     for (const path of ["/auth/user/", "/auth/sessions/", "/auth/security-events/"]) {
       const response = await call(path, { headers: bearer(token) });
       expect(response.status, `${path}`).toBe(401);
-      expect(await response.json()).toEqual({ detail: "Given token not valid for any token type", code: "token_not_valid" });
+      expect(await response.json()).toEqual({
+        detail: "Given token not valid for any token type",
+        code: "token_not_valid",
+      });
     }
   };
 
@@ -104,7 +137,8 @@ describe("token attacks", () => {
     const { access: token } = await register();
     const claims = decodePayload(token);
     const now = Math.floor(Date.now() / 1000);
-    const encode = (value: unknown) => btoa(JSON.stringify(value)).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
+    const encode = (value: unknown) =>
+      btoa(JSON.stringify(value)).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
     const [header, , signature] = token.split(".");
     await refusedEverywhere(`${encode({ alg: "none", typ: "JWT" })}.${encode(claims)}.`);
     await refusedEverywhere(await signWithTestSecret(claims, "an-attacker-secret-of-32-characters!"));
@@ -118,7 +152,11 @@ describe("token attacks", () => {
   it("refuses a refresh token or a password-reset token used as an access token", async () => {
     const { refresh, user } = await register();
     await refusedEverywhere(refresh);
-    await call("/auth/password/reset/", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: user.email }) });
+    await call("/auth/password/reset/", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: user.email }),
+    });
     const { token } = resetLink(await waitForMail(user.email));
     await refusedEverywhere(token);
   });

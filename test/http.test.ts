@@ -11,17 +11,27 @@ describe("CORS", () => {
   it("answers a preflight for the contract's methods and headers", async () => {
     const response = await call("/auth/login/", {
       method: "OPTIONS",
-      headers: { origin: ORIGIN, "access-control-request-method": "POST", "access-control-request-headers": "content-type,x-csrftoken" },
+      headers: {
+        origin: ORIGIN,
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "content-type,x-csrftoken",
+      },
     });
     expect(response.status).toBe(204);
     expect(response.headers.get("access-control-allow-origin")).toBe(ORIGIN);
     expect(response.headers.get("access-control-allow-credentials")).toBe("true");
     expect(response.headers.get("access-control-allow-methods")).toBe("GET,POST,PUT,PATCH,DELETE,OPTIONS");
-    expect(response.headers.get("access-control-allow-headers")).toBe("content-type,x-csrftoken,authorization,x-d1-bookmark");
+    expect(response.headers.get("access-control-allow-headers")).toBe(
+      "content-type,x-csrftoken,authorization,x-d1-bookmark",
+    );
   });
 
   it("puts the exact origin and credentials on successes and errors alike", async () => {
-    for (const [path, status] of [["/core/health/", 200], ["/auth/user/", 401], ["/nowhere/", 404]] as const) {
+    for (const [path, status] of [
+      ["/core/health/", 200],
+      ["/auth/user/", 401],
+      ["/nowhere/", 404],
+    ] as const) {
       const response = await call(path, { headers: { origin: "https://app.example.com" } });
       expect(response.status).toBe(status);
       expect(response.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
@@ -83,7 +93,11 @@ describe("request bodies", () => {
   });
 
   it("refuses a body that is not JSON with 415", async () => {
-    const response = await call("/auth/login/", { method: "POST", headers: { "content-type": "text/plain" }, body: "hi" });
+    const response = await call("/auth/login/", {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: "hi",
+    });
     expect(response.status).toBe(415);
     expect(await response.json()).toEqual({ detail: 'Unsupported media type "text/plain" in request.' });
   });

@@ -31,7 +31,9 @@ describe("POST /auth/login/", () => {
     const { user } = await register();
     await env.DB.prepare("update users set last_login = null where username = ?").bind(user.username).run();
     await post("/auth/login/", { username: user.username, password: user.password });
-    const row = await env.DB.prepare("select last_login from users where username = ?").bind(user.username).first<{ last_login: number }>();
+    const row = await env.DB.prepare("select last_login from users where username = ?")
+      .bind(user.username)
+      .first<{ last_login: number }>();
     expect(row?.last_login).toBeGreaterThan(Date.now() - 60_000);
   });
 
@@ -74,7 +76,9 @@ describe("POST /auth/login/", () => {
       .run();
     const response = await post("/auth/login/", { username: user.username, password: "Tr0ub4dor&3-horse" });
     expect(response.status).toBe(200);
-    const row = await env.DB.prepare("select password_hash from users where username = ?").bind(user.username).first<{ password_hash: string }>();
+    const row = await env.DB.prepare("select password_hash from users where username = ?")
+      .bind(user.username)
+      .first<{ password_hash: string }>();
     expect(row?.password_hash).toMatch(/^pbkdf2_sha256\$100000\$/);
   });
 

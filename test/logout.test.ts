@@ -33,7 +33,11 @@ describe("POST /auth/logout/", () => {
       headers: {
         "content-type": "application/json",
         "x-csrftoken": csrf,
-        ...cookieHeader({ "access-token": access, "refresh-token": cookies.get("refresh-token")?.value ?? "", csrftoken: csrf }),
+        ...cookieHeader({
+          "access-token": access,
+          "refresh-token": cookies.get("refresh-token")?.value ?? "",
+          csrftoken: csrf,
+        }),
       },
     });
     expect(response.status).toBe(200);
@@ -44,7 +48,10 @@ describe("POST /auth/logout/", () => {
     const { cookies } = await register();
     const response = await call("/auth/logout/", {
       method: "POST",
-      headers: cookieHeader({ "refresh-token": cookies.get("refresh-token")?.value ?? "", csrftoken: cookies.get("csrftoken")?.value ?? "" }),
+      headers: cookieHeader({
+        "refresh-token": cookies.get("refresh-token")?.value ?? "",
+        csrftoken: cookies.get("csrftoken")?.value ?? "",
+      }),
     });
     expect(response.status).toBe(403);
   });

@@ -27,7 +27,9 @@ export async function waitForMail(recipient: string, subject?: string, timeoutMs
 }
 
 export async function mailCount(recipient: string): Promise<number> {
-  const row = await env.DB.prepare("select count(*) as n from outbox where recipient = ?").bind(recipient).first<{ n: number }>();
+  const row = await env.DB.prepare("select count(*) as n from outbox where recipient = ?")
+    .bind(recipient)
+    .first<{ n: number }>();
   return row?.n ?? 0;
 }
 

@@ -10,12 +10,19 @@ afterEach(() => {
 
 describe("buildMimeMessage", () => {
   it("has the headers send_email requires, and UTF-8 text in base64", () => {
-    const raw = buildMimeMessage({ from: "no-reply@example.com", to: "ada@example.com", subject: "Réinitialiser", text: "Grüße ✓" });
+    const raw = buildMimeMessage({
+      from: "no-reply@example.com",
+      to: "ada@example.com",
+      subject: "Réinitialiser",
+      text: "Grüße ✓",
+    });
     expect(raw).toMatch(/^From: no-reply@example.com\r\nTo: ada@example.com\r\n/);
     expect(raw).toMatch(/\r\nMessage-ID: <[\w-]+@example\.com>\r\n/);
     expect(raw).toContain("Subject: =?UTF-8?B?");
     const body = raw.split("\r\n\r\n")[1] ?? "";
-    expect(new TextDecoder().decode(Uint8Array.from(atob(body.replace(/\r\n/g, "")), (ch) => ch.charCodeAt(0)))).toBe("Grüße ✓");
+    expect(new TextDecoder().decode(Uint8Array.from(atob(body.replace(/\r\n/g, "")), (ch) => ch.charCodeAt(0)))).toBe(
+      "Grüße ✓",
+    );
   });
 });
 
@@ -32,8 +39,14 @@ describe("the mail outbox", () => {
   it("with MAILER=cloudflare sends through the send_email binding and blanks the delivered body", async () => {
     const { user } = await register();
     const sent: EmailMessage[] = [];
-    const binding = { send: (message: EmailMessage) => (sent.push(message), Promise.resolve()) } as unknown as SendEmail;
-    await callWithEnv({ MAILER: "cloudflare", EMAIL: binding, MAIL_FROM: "accounts@example.com" }, "/auth/password/reset/", jsonInit({ email: user.email }));
+    const binding = {
+      send: (message: EmailMessage) => (sent.push(message), Promise.resolve()),
+    } as unknown as SendEmail;
+    await callWithEnv(
+      { MAILER: "cloudflare", EMAIL: binding, MAIL_FROM: "accounts@example.com" },
+      "/auth/password/reset/",
+      jsonInit({ email: user.email }),
+    );
     const mail = await waitForMail(user.email);
     expect(mail).toMatchObject({ status: "sent", transport: "cloudflare", body: null });
     expect(sent).toHaveLength(1);
@@ -43,7 +56,11 @@ describe("the mail outbox", () => {
 
   it("sends a real message through the local send_email binding", async () => {
     const { user } = await register();
-    await callWithEnv({ MAILER: "cloudflare", MAIL_FROM: "accounts@example.com" }, "/auth/password/reset/", jsonInit({ email: user.email }));
+    await callWithEnv(
+      { MAILER: "cloudflare", MAIL_FROM: "accounts@example.com" },
+      "/auth/password/reset/",
+      jsonInit({ email: user.email }),
+    );
     expect(await waitForMail(user.email)).toMatchObject({ status: "sent", transport: "cloudflare" });
     expect(env.EMAIL).toBeDefined();
   });
@@ -52,7 +69,11 @@ describe("the mail outbox", () => {
     vi.spyOn(console, "error").mockImplementation(() => undefined);
     const { user } = await register();
     const broken = { send: () => Promise.reject(new Error("Email Routing unavailable")) } as unknown as SendEmail;
-    const response = await callWithEnv({ MAILER: "cloudflare", EMAIL: broken }, "/auth/password/reset/", jsonInit({ email: user.email }));
+    const response = await callWithEnv(
+      { MAILER: "cloudflare", EMAIL: broken },
+      "/auth/password/reset/",
+      jsonInit({ email: user.email }),
+    );
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ detail: "Password reset e-mail has been sent." });
     const mail = await waitForMail(user.email);

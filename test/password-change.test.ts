@@ -30,26 +30,45 @@ describe("POST /auth/password/change/", () => {
 
   it("checks old_password when it is given", async () => {
     const { access, user } = await register();
-    const wrong = await change(access, { old_password: "not-it", new_password1: NEW_PASSWORD, new_password2: NEW_PASSWORD });
+    const wrong = await change(access, {
+      old_password: "not-it",
+      new_password1: NEW_PASSWORD,
+      new_password2: NEW_PASSWORD,
+    });
     expect(wrong.status).toBe(400);
-    expect(await wrong.json()).toEqual({ old_password: ["Your old password was entered incorrectly. Please enter it again."] });
-    const right = await change(access, { old_password: user.password, new_password1: NEW_PASSWORD, new_password2: NEW_PASSWORD });
+    expect(await wrong.json()).toEqual({
+      old_password: ["Your old password was entered incorrectly. Please enter it again."],
+    });
+    const right = await change(access, {
+      old_password: user.password,
+      new_password1: NEW_PASSWORD,
+      new_password2: NEW_PASSWORD,
+    });
     expect(right.status).toBe(200);
   });
 
   it("refuses mismatched and weak new passwords without changing anything", async () => {
     const { access, user } = await register();
-    const before = await env.DB.prepare("select password_hash from users where username = ?").bind(user.username).first();
+    const before = await env.DB.prepare("select password_hash from users where username = ?")
+      .bind(user.username)
+      .first();
     const mismatch = await change(access, { new_password1: NEW_PASSWORD, new_password2: `${NEW_PASSWORD}!` });
     expect(mismatch.status).toBe(400);
     expect(await mismatch.json()).toEqual({ new_password2: ["The two password fields didn’t match."] });
     const weak = await change(access, { new_password1: "12345678", new_password2: "12345678" });
-    expect(await weak.json()).toEqual({ new_password2: ["This password is too common.", "This password is entirely numeric."] });
+    expect(await weak.json()).toEqual({
+      new_password2: ["This password is too common.", "This password is entirely numeric."],
+    });
     const similar = await change(access, { new_password1: user.username, new_password2: user.username });
     expect(await similar.json()).toEqual({ new_password2: ["The password is too similar to the username."] });
     const missing = await change(access, {});
-    expect(await missing.json()).toEqual({ new_password1: ["This field is required."], new_password2: ["This field is required."] });
-    const after = await env.DB.prepare("select password_hash from users where username = ?").bind(user.username).first();
+    expect(await missing.json()).toEqual({
+      new_password1: ["This field is required."],
+      new_password2: ["This field is required."],
+    });
+    const after = await env.DB.prepare("select password_hash from users where username = ?")
+      .bind(user.username)
+      .first();
     expect(after).toEqual(before);
   });
 

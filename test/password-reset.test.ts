@@ -31,7 +31,9 @@ describe("POST /auth/password/reset/", () => {
   it("stores only a hash of the token", async () => {
     const { user, body } = await register();
     const { token } = await resetFor(user.email);
-    const rows = await env.DB.prepare("select token_hash from one_time_tokens where user_id = ?").bind(body.user.pk).all<{ token_hash: string }>();
+    const rows = await env.DB.prepare("select token_hash from one_time_tokens where user_id = ?")
+      .bind(body.user.pk)
+      .all<{ token_hash: string }>();
     expect(rows.results.length).toBeGreaterThan(0);
     for (const row of rows.results) expect(row.token_hash).not.toContain(token);
   });
@@ -72,10 +74,18 @@ describe("POST /auth/password/reset/confirm/", () => {
   it("validates the new passwords like registration, changing nothing", async () => {
     const { user } = await register();
     const link = await resetFor(user.email);
-    const weak = await post("/auth/password/reset/confirm/", { ...link, new_password1: "password", new_password2: "password" });
+    const weak = await post("/auth/password/reset/confirm/", {
+      ...link,
+      new_password1: "password",
+      new_password2: "password",
+    });
     expect(weak.status).toBe(400);
     expect(await weak.json()).toEqual({ new_password2: ["This password is too common."] });
-    const mismatch = await post("/auth/password/reset/confirm/", { ...link, new_password1: NEW_PASSWORD, new_password2: "other-thing-77" });
+    const mismatch = await post("/auth/password/reset/confirm/", {
+      ...link,
+      new_password1: NEW_PASSWORD,
+      new_password2: "other-thing-77",
+    });
     expect(await mismatch.json()).toEqual({ new_password2: ["The two password fields didn’t match."] });
     expect((await post("/auth/login/", { username: user.username, password: user.password })).status).toBe(200);
     expect((await confirm(link)).status).toBe(200);
@@ -88,15 +98,23 @@ describe("POST /auth/password/reset/confirm/", () => {
     expect(await (await confirm({ ...link, uid: "!!" })).json()).toEqual({ uid: ["Invalid value"] });
     expect(await (await confirm({ ...link, uid: uidFor(999_999) })).json()).toEqual({ uid: ["Invalid value"] });
     expect(await (await confirm({ ...link, token: "x".repeat(43) })).json()).toEqual({ token: ["Invalid value"] });
-    expect(await (await confirm({ ...link, uid: uidFor(second.body.user.pk) })).json()).toEqual({ token: ["Invalid value"] });
-    await env.DB.prepare("update one_time_tokens set expires_at = ? where user_id = ?").bind(Date.now() - 1, first.body.user.pk).run();
+    expect(await (await confirm({ ...link, uid: uidFor(second.body.user.pk) })).json()).toEqual({
+      token: ["Invalid value"],
+    });
+    await env.DB.prepare("update one_time_tokens set expires_at = ? where user_id = ?")
+      .bind(Date.now() - 1, first.body.user.pk)
+      .run();
     expect(await (await confirm(link)).json()).toEqual({ token: ["Invalid value"] });
   });
 
   it("is invalidated by a later password change", async () => {
     const { user, access } = await register();
     const link = await resetFor(user.email);
-    const changed = await post("/auth/password/change/", { new_password1: "gallery-summit-18-vane", new_password2: "gallery-summit-18-vane" }, bearer(access));
+    const changed = await post(
+      "/auth/password/change/",
+      { new_password1: "gallery-summit-18-vane", new_password2: "gallery-summit-18-vane" },
+      bearer(access),
+    );
     expect(changed.status).toBe(200);
     expect(await (await confirm(link)).json()).toEqual({ token: ["Invalid value"] });
   });

@@ -11,7 +11,14 @@ describe("GET /core/plans/", () => {
     expect(response.status).toBe(200);
     const plans = await response.json<PlanBody[]>();
     expect(plans.map((p) => p.name)).toEqual(["Free", "Basic", "Pro", "Premium"]);
-    expect(plans[0]).toEqual({ id: expect.any(Number), name: "Free", description: expect.any(String), monthly_price: null, yearly_price: null, is_current: false });
+    expect(plans[0]).toEqual({
+      id: expect.any(Number),
+      name: "Free",
+      description: expect.any(String),
+      monthly_price: null,
+      yearly_price: null,
+      is_current: false,
+    });
     expect(plans[1]).toMatchObject({
       monthly_price: { amount: 5, currency: "USD", interval: "month" },
       yearly_price: { amount: 50, currency: "USD", interval: "year" },
@@ -47,7 +54,10 @@ describe("GET /core/plans/", () => {
     const expired = await signWithTestSecret({ ...decodePayload(access), exp: Math.floor(Date.now() / 1000) - 5 });
     const response = await call("/core/plans/", { headers: bearer(expired) });
     expect(response.status).toBe(401);
-    expect(await response.json()).toEqual({ detail: "Given token not valid for any token type", code: "token_not_valid" });
+    expect(await response.json()).toEqual({
+      detail: "Given token not valid for any token type",
+      code: "token_not_valid",
+    });
     await post("/auth/logout/", { refresh });
     expect((await call("/core/plans/", { headers: bearer(access) })).status).toBe(401);
   });

@@ -57,14 +57,19 @@ describe("rate limits", () => {
 
   it("password reset: per IP and per email", async () => {
     const ip = newIp();
-    const byIp = await until429(() => post("/auth/password/reset/", { email: `x${Math.random()}@example.com` }, from(ip)), 30);
+    const byIp = await until429(
+      () => post("/auth/password/reset/", { email: `x${Math.random()}@example.com` }, from(ip)),
+      30,
+    );
     expect(byIp.passed).toBe(5);
     await expectRateLimited(byIp.refusal);
     const email = `target${Date.now()}@example.com`;
     // One inbox flooded from many addresses trips the per-email limit.
     const byEmail = await until429(() => post("/auth/password/reset/", { email }, from(newIp())), 30);
     expect(byEmail.passed).toBe(5);
-    expect((await post("/auth/password/reset/", { email: `other${Date.now()}@example.com` }, from(newIp()))).status).toBe(200);
+    expect(
+      (await post("/auth/password/reset/", { email: `other${Date.now()}@example.com` }, from(newIp()))).status,
+    ).toBe(200);
   });
 
   it("token refresh: per IP", async () => {

@@ -6,7 +6,13 @@ function registration(overrides: Record<string, unknown> = {}) {
   const user = newUser("reg");
   return {
     user,
-    body: { username: user.username, email: user.email, password1: user.password, password2: user.password, ...overrides },
+    body: {
+      username: user.username,
+      email: user.email,
+      password1: user.password,
+      password2: user.password,
+      ...overrides,
+    },
   };
 }
 
@@ -16,7 +22,13 @@ describe("POST /auth/registration/", () => {
     const response = await post("/auth/registration/", body);
     expect(response.status).toBe(201);
     const payload = await response.json<LoginPayload>();
-    expect(Object.keys(payload).sort()).toEqual(["access", "access_expiration", "refresh", "refresh_expiration", "user"]);
+    expect(Object.keys(payload).sort()).toEqual([
+      "access",
+      "access_expiration",
+      "refresh",
+      "refresh_expiration",
+      "user",
+    ]);
     expect(payload.user).toEqual({
       pk: expect.any(Number),
       username: user.username,
@@ -24,7 +36,14 @@ describe("POST /auth/registration/", () => {
       first_name: "",
       last_name: "",
       date_of_birth: null,
-      plan: { id: expect.any(Number), name: "Free", description: expect.any(String), monthly_price: null, yearly_price: null, is_current: true },
+      plan: {
+        id: expect.any(Number),
+        name: "Free",
+        description: expect.any(String),
+        monthly_price: null,
+        yearly_price: null,
+        is_current: true,
+      },
       stripe_customer_id: null,
       stripe_subscription_id: null,
       stripe_subscription_status: null,
@@ -129,7 +148,10 @@ describe("POST /auth/registration/", () => {
       ["iloveyou", "This password is too common."],
     ];
     for (const [password, message] of cases) {
-      const response = await post("/auth/registration/", registration({ password1: password, password2: password }).body);
+      const response = await post(
+        "/auth/registration/",
+        registration({ password1: password, password2: password }).body,
+      );
       expect(response.status).toBe(400);
       const errors = await response.json<Record<string, string[]>>();
       expect(errors.password1).toContain(message);
@@ -168,13 +190,21 @@ describe("POST /auth/registration/", () => {
     for (const response of responses.filter((r) => r.status === 400)) {
       expect(await response.json()).toEqual({ email: ["A user is already registered with this e-mail address."] });
     }
-    const count = await env.DB.prepare("select count(*) as n from users where email = ?").bind(shared.email).first<{ n: number }>();
+    const count = await env.DB.prepare("select count(*) as n from users where email = ?")
+      .bind(shared.email)
+      .first<{ n: number }>();
     expect(count?.n).toBe(1);
   });
 
   it("ignores fields a client may not set", async () => {
     const { user, body } = registration();
-    const response = await post("/auth/registration/", { ...body, is_staff: true, plan: 4, stripe_customer_id: "cus_x", pk: 1 });
+    const response = await post("/auth/registration/", {
+      ...body,
+      is_staff: true,
+      plan: 4,
+      stripe_customer_id: "cus_x",
+      pk: 1,
+    });
     expect(response.status).toBe(201);
     const row = await env.DB.prepare("select is_staff, stripe_customer_id from users where username = ?")
       .bind(user.username)

@@ -20,11 +20,22 @@ describe("GET /auth/security-events/", () => {
     await post("/auth/token/refresh/", { refresh: session.refresh });
     await post("/auth/token/refresh/", { refresh: session.refresh });
     const third = await login(user);
-    await call(`/auth/sessions/${decodePayload(third.access).sid as string}/`, { method: "DELETE", headers: bearer(access) });
-    await post("/auth/password/change/", { new_password1: "harbor-violet-93-kite", new_password2: "harbor-violet-93-kite" }, bearer(access));
+    await call(`/auth/sessions/${decodePayload(third.access).sid as string}/`, {
+      method: "DELETE",
+      headers: bearer(access),
+    });
+    await post(
+      "/auth/password/change/",
+      { new_password1: "harbor-violet-93-kite", new_password2: "harbor-violet-93-kite" },
+      bearer(access),
+    );
     await post("/auth/password/reset/", { email: user.email });
     const link = resetLink(await waitForMail(user.email));
-    await post("/auth/password/reset/confirm/", { ...link, new_password1: "meadow-copper-27-loom", new_password2: "meadow-copper-27-loom" });
+    await post("/auth/password/reset/confirm/", {
+      ...link,
+      new_password1: "meadow-copper-27-loom",
+      new_password2: "meadow-copper-27-loom",
+    });
     const fresh = await post("/auth/login/", { username: user.username, password: "meadow-copper-27-loom" });
     const freshAccess = (await fresh.json<{ access: string }>()).access;
     const page = await events(freshAccess, "?page_size=100");

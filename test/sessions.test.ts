@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { bearer, call, cookieHeader, decodePayload, login, post, register, setCookies } from "./helpers";
 
-type SessionBody = { id: string; created: string; last_used: string; user_agent: string | null; ip: string | null; current: boolean };
+type SessionBody = {
+  id: string;
+  created: string;
+  last_used: string;
+  user_agent: string | null;
+  ip: string | null;
+  current: boolean;
+};
 
 function sessions(access: string) {
   return call("/auth/sessions/", { headers: bearer(access) });
@@ -44,7 +51,10 @@ describe("DELETE /auth/sessions/{id}/", () => {
   it("ends one session: its tokens stop working, the others keep going", async () => {
     const { user, access } = await register();
     const other = await login(user);
-    const response = await call(`/auth/sessions/${decodePayload(other.access).sid as string}/`, { method: "DELETE", headers: bearer(access) });
+    const response = await call(`/auth/sessions/${decodePayload(other.access).sid as string}/`, {
+      method: "DELETE",
+      headers: bearer(access),
+    });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ detail: "Session revoked." });
     expect((await call("/auth/user/", { headers: bearer(other.access) })).status).toBe(401);
@@ -79,7 +89,8 @@ describe("POST /auth/logout/all/", () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ detail: "Successfully logged out of all sessions." });
     expect(setCookies(response).get("access-token")?.value).toBe("");
-    for (const token of [access, other.access]) expect((await call("/auth/user/", { headers: bearer(token) })).status).toBe(401);
+    for (const token of [access, other.access])
+      expect((await call("/auth/user/", { headers: bearer(token) })).status).toBe(401);
     expect((await post("/auth/token/refresh/", { refresh: other.refresh })).status).toBe(401);
   });
 

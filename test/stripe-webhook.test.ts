@@ -3,7 +3,16 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { bearer, call, register } from "./helpers";
 import { app } from "../src/index";
 import { d1FailingAtBatch } from "./d1";
-import { checkoutSession, deliver, planIdByName, price, signatureFor, stripeEvent, subscription, userRow } from "./stripe";
+import {
+  checkoutSession,
+  deliver,
+  planIdByName,
+  price,
+  signatureFor,
+  stripeEvent,
+  subscription,
+  userRow,
+} from "./stripe";
 
 let warn: ReturnType<typeof vi.spyOn>;
 beforeEach(() => {
@@ -23,7 +32,12 @@ async function subscriber() {
   const basic = await planIdByName("Basic");
   const checkout = checkoutSession({ userId: session.body.user.pk, planId: basic });
   expect((await deliver(stripeEvent("checkout.session.completed", checkout))).status).toBe(200);
-  return { ...session, userId: session.body.user.pk, customer: checkout.customer as string, subscriptionId: checkout.subscription as string };
+  return {
+    ...session,
+    userId: session.body.user.pk,
+    customer: checkout.customer as string,
+    subscriptionId: checkout.subscription as string,
+  };
 }
 
 describe("POST /core/payments/webhook/stripe/ — signature", () => {
@@ -102,7 +116,10 @@ describe("POST /core/payments/webhook/stripe/ — events", () => {
   it("checkout.session.completed falls back to the customer's email", async () => {
     const { body, user } = await register();
     const pro = await planIdByName("Pro");
-    const event = stripeEvent("checkout.session.completed", checkoutSession({ email: user.email.toUpperCase(), planId: pro }));
+    const event = stripeEvent(
+      "checkout.session.completed",
+      checkoutSession({ email: user.email.toUpperCase(), planId: pro }),
+    );
     expect(await (await deliver(event)).json()).toMatchObject({ outcome: "applied" });
     expect((await userRow(body.user.pk))?.plan_id).toBe(pro);
   });
@@ -113,12 +130,24 @@ describe("POST /core/payments/webhook/stripe/ — events", () => {
     const periodEnd = Math.floor(Date.now() / 1000) + 365 * 86_400;
     const event = stripeEvent(
       "customer.subscription.updated",
-      subscription({ id: subscriptionId, customer, priceId: "price_premium_yearly", interval: "year", periodEnd, status: "past_due" }),
+      subscription({
+        id: subscriptionId,
+        customer,
+        priceId: "price_premium_yearly",
+        interval: "year",
+        periodEnd,
+        status: "past_due",
+      }),
     );
     expect(await (await deliver(event)).json()).toMatchObject({ outcome: "applied" });
     const me = await (await call("/auth/user/", { headers: bearer(access) })).json<Record<string, unknown>>();
     expect(me).toMatchObject({
-      plan: { id: premium, name: "Premium", is_current: true, yearly_price: { amount: 300, currency: "USD", interval: "year" } },
+      plan: {
+        id: premium,
+        name: "Premium",
+        is_current: true,
+        yearly_price: { amount: 300, currency: "USD", interval: "year" },
+      },
       stripe_subscription_status: "past_due",
       subscription_interval: "year",
       subscription_renewal_date: new Date(periodEnd * 1000).toISOString(),
@@ -129,14 +158,24 @@ describe("POST /core/payments/webhook/stripe/ — events", () => {
   it("customer.subscription.created finds a new subscriber by the user id in the subscription metadata", async () => {
     const { body } = await register();
     const basic = await planIdByName("Basic");
-    const event = stripeEvent("customer.subscription.created", subscription({ priceId: "price_basic_monthly", userId: body.user.pk }));
+    const event = stripeEvent(
+      "customer.subscription.created",
+      subscription({ priceId: "price_basic_monthly", userId: body.user.pk }),
+    );
     expect(await (await deliver(event)).json()).toMatchObject({ outcome: "applied" });
-    expect(await userRow(body.user.pk)).toMatchObject({ plan_id: basic, stripe_subscription_status: "active", subscription_interval: "month" });
+    expect(await userRow(body.user.pk)).toMatchObject({
+      plan_id: basic,
+      stripe_subscription_status: "active",
+      subscription_interval: "month",
+    });
   });
 
   it("customer.subscription.deleted puts the user back on Free with status canceled", async () => {
     const { userId, subscriptionId, customer } = await subscriber();
-    const event = stripeEvent("customer.subscription.deleted", subscription({ id: subscriptionId, customer, priceId: "price_basic_monthly", status: "canceled" }));
+    const event = stripeEvent(
+      "customer.subscription.deleted",
+      subscription({ id: subscriptionId, customer, priceId: "price_basic_monthly", status: "canceled" }),
+    );
     expect(await (await deliver(event)).json()).toMatchObject({ outcome: "applied" });
     expect(await userRow(userId)).toMatchObject({
       plan_id: await planIdByName("Free"),
@@ -149,29 +188,44 @@ describe("POST /core/payments/webhook/stripe/ — events", () => {
   it("customer.subscription.deleted of a subscription the user no longer holds changes nothing", async () => {
     const { userId, customer } = await subscriber();
     const before = await userRow(userId);
-    const old = stripeEvent("customer.subscription.deleted", subscription({ id: "sub_replaced_long_ago", customer, priceId: "price_basic_monthly" }));
+    const old = stripeEvent(
+      "customer.subscription.deleted",
+      subscription({ id: "sub_replaced_long_ago", customer, priceId: "price_basic_monthly" }),
+    );
     expect(await (await deliver(old)).json()).toMatchObject({ outcome: "unmatched" });
     expect(await userRow(userId)).toEqual(before);
   });
 
   it("applies a redelivered event once, answering 200 both times", async () => {
     const { userId, subscriptionId, customer } = await subscriber();
-    const event = stripeEvent("customer.subscription.updated", subscription({ id: subscriptionId, customer, priceId: "price_pro_monthly" }));
+    const event = stripeEvent(
+      "customer.subscription.updated",
+      subscription({ id: subscriptionId, customer, priceId: "price_pro_monthly" }),
+    );
     expect(await (await deliver(event)).json()).toMatchObject({ outcome: "applied" });
     // The user changes plan again in between; the redelivery must not undo that.
-    const later = stripeEvent("customer.subscription.updated", subscription({ id: subscriptionId, customer, priceId: "price_premium_monthly" }), event.created + 1);
+    const later = stripeEvent(
+      "customer.subscription.updated",
+      subscription({ id: subscriptionId, customer, priceId: "price_premium_monthly" }),
+      event.created + 1,
+    );
     await deliver(later);
     const redelivered = await deliver(event);
     expect(redelivered.status).toBe(200);
     expect(await redelivered.json()).toMatchObject({ outcome: "duplicate" });
     expect((await userRow(userId))?.plan_id).toBe(await planIdByName("Premium"));
-    const count = await env.DB.prepare("select count(*) as n from stripe_events where id = ?").bind(event.id).first<{ n: number }>();
+    const count = await env.DB.prepare("select count(*) as n from stripe_events where id = ?")
+      .bind(event.id)
+      .first<{ n: number }>();
     expect(count?.n).toBe(1);
   });
 
   it("applies an event delivered twice at the same moment exactly once", async () => {
     const { subscriptionId, customer } = await subscriber();
-    const event = stripeEvent("customer.subscription.updated", subscription({ id: subscriptionId, customer, priceId: "price_pro_monthly" }));
+    const event = stripeEvent(
+      "customer.subscription.updated",
+      subscription({ id: subscriptionId, customer, priceId: "price_pro_monthly" }),
+    );
     const outcomes = await Promise.all([deliver(event), deliver(event), deliver(event)]);
     const bodies = await Promise.all(outcomes.map((r) => r.json<{ outcome: string }>()));
     expect(outcomes.map((r) => r.status)).toEqual([200, 200, 200]);
@@ -181,20 +235,34 @@ describe("POST /core/payments/webhook/stripe/ — events", () => {
   it("does not let an older event overwrite newer state (out-of-order delivery)", async () => {
     const { userId, subscriptionId, customer } = await subscriber();
     const now = Math.floor(Date.now() / 1000);
-    const newer = stripeEvent("customer.subscription.updated", subscription({ id: subscriptionId, customer, priceId: "price_premium_monthly" }), now + 60);
-    const older = stripeEvent("customer.subscription.updated", subscription({ id: subscriptionId, customer, priceId: "price_pro_monthly", status: "incomplete" }), now + 30);
+    const newer = stripeEvent(
+      "customer.subscription.updated",
+      subscription({ id: subscriptionId, customer, priceId: "price_premium_monthly" }),
+      now + 60,
+    );
+    const older = stripeEvent(
+      "customer.subscription.updated",
+      subscription({ id: subscriptionId, customer, priceId: "price_pro_monthly", status: "incomplete" }),
+      now + 30,
+    );
     await deliver(newer);
     const response = await deliver(older);
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ outcome: "stale" });
-    expect(await userRow(userId)).toMatchObject({ plan_id: await planIdByName("Premium"), stripe_subscription_status: "active" });
+    expect(await userRow(userId)).toMatchObject({
+      plan_id: await planIdByName("Premium"),
+      stripe_subscription_status: "active",
+    });
   });
 
   it("records an event for an unknown user or an unknown price as unmatched, with a 200", async () => {
     const { subscriptionId, customer, userId } = await subscriber();
     const before = await userRow(userId);
     const unknownUser = stripeEvent("customer.subscription.updated", subscription({ priceId: "price_pro_monthly" }));
-    const unknownPrice = stripeEvent("customer.subscription.updated", subscription({ id: subscriptionId, customer, priceId: "price_nobody_sells" }));
+    const unknownPrice = stripeEvent(
+      "customer.subscription.updated",
+      subscription({ id: subscriptionId, customer, priceId: "price_nobody_sells" }),
+    );
     const unknownPlan = stripeEvent("checkout.session.completed", checkoutSession({ userId, planId: 999_999 }));
     for (const event of [unknownUser, unknownPrice, unknownPlan]) {
       const response = await deliver(event);
@@ -208,7 +276,9 @@ describe("POST /core/payments/webhook/stripe/ — events", () => {
 
   it("price.created / updated / deleted keep the plan's cached price current", async () => {
     const suffix = Date.now().toString(36);
-    await env.DB.prepare("insert into plans (name, sort_order, stripe_monthly_price_id, stripe_yearly_price_id) values (?, 9, ?, ?)")
+    await env.DB.prepare(
+      "insert into plans (name, sort_order, stripe_monthly_price_id, stripe_yearly_price_id) values (?, 9, ?, ?)",
+    )
       .bind(`Team ${suffix}`, `price_team_m_${suffix}`, `price_team_y_${suffix}`)
       .run();
     const listed = async () => {
@@ -217,12 +287,19 @@ describe("POST /core/payments/webhook/stripe/ — events", () => {
     };
     expect(await listed()).toMatchObject({ monthly_price: null, yearly_price: null });
     await deliver(stripeEvent("price.created", price({ id: `price_team_m_${suffix}`, unitAmount: 1999 })));
-    await deliver(stripeEvent("price.updated", price({ id: `price_team_y_${suffix}`, unitAmount: 5550, currency: "eur", interval: "year" })));
+    await deliver(
+      stripeEvent(
+        "price.updated",
+        price({ id: `price_team_y_${suffix}`, unitAmount: 5550, currency: "eur", interval: "year" }),
+      ),
+    );
     expect(await listed()).toMatchObject({
       monthly_price: { amount: 19.99, currency: "USD", interval: "month" },
       yearly_price: { amount: 55.5, currency: "EUR", interval: "year" },
     });
-    await deliver(stripeEvent("price.deleted", price({ id: `price_team_m_${suffix}`, unitAmount: 1999, active: false })));
+    await deliver(
+      stripeEvent("price.deleted", price({ id: `price_team_m_${suffix}`, unitAmount: 1999, active: false })),
+    );
     expect(await listed()).toMatchObject({ monthly_price: null, yearly_price: { amount: 55.5 } });
     const unknown = await deliver(stripeEvent("price.updated", price({ id: "price_of_nothing", unitAmount: 100 })));
     expect(await unknown.json()).toMatchObject({ outcome: "unmatched" });
@@ -231,16 +308,23 @@ describe("POST /core/payments/webhook/stripe/ — events", () => {
   it("answers 500 and records nothing when applying fails, so Stripe's retry applies it", async () => {
     vi.spyOn(console, "error").mockImplementation(() => undefined);
     const { userId, subscriptionId, customer } = await subscriber();
-    const event = stripeEvent("customer.subscription.updated", subscription({ id: subscriptionId, customer, priceId: "price_pro_monthly" }));
+    const event = stripeEvent(
+      "customer.subscription.updated",
+      subscription({ id: subscriptionId, customer, priceId: "price_pro_monthly" }),
+    );
     const payload = JSON.stringify(event);
     const header = await signatureFor(payload);
     // D1 answers the reads (first batch) but fails the write batch, as during an outage.
     const failingDb = d1FailingAtBatch(env.DB, 2);
-    const failed = await app.request("/core/payments/webhook/stripe", {
-      method: "POST",
-      headers: { "content-type": "application/json", "stripe-signature": header },
-      body: payload,
-    }, { ...env, DB: failingDb });
+    const failed = await app.request(
+      "/core/payments/webhook/stripe",
+      {
+        method: "POST",
+        headers: { "content-type": "application/json", "stripe-signature": header },
+        body: payload,
+      },
+      { ...env, DB: failingDb },
+    );
     expect(failed.status).toBe(500);
     expect(await failed.json()).toEqual({ detail: "A server error occurred." });
     expect(await eventRow(event.id)).toBeNull();

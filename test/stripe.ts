@@ -19,7 +19,15 @@ export interface StripeEventBody {
 
 /** A Stripe event envelope as Stripe sends it. */
 export function stripeEvent(type: string, object: Record<string, unknown>, created = nowSeconds()): StripeEventBody {
-  return { id: uniqueId("evt"), object: "event", type, created, api_version: "2025-03-31.basil", livemode: false, data: { object } };
+  return {
+    id: uniqueId("evt"),
+    object: "event",
+    type,
+    created,
+    api_version: "2025-03-31.basil",
+    livemode: false,
+    data: { object },
+  };
 }
 
 export function checkoutSession(fields: {
@@ -76,7 +84,13 @@ export function subscription(fields: {
   };
 }
 
-export function price(fields: { id: string; unitAmount: number | null; currency?: string; interval?: string; active?: boolean }) {
+export function price(fields: {
+  id: string;
+  unitAmount: number | null;
+  currency?: string;
+  interval?: string;
+  active?: boolean;
+}) {
   return {
     id: fields.id,
     object: "price",
@@ -114,7 +128,13 @@ export async function deliver(
 export const fakeStripe = {
   url: (path: string) => `http://127.0.0.1:${env.STRIPE_API_PORT}${path}`,
   async requests(): Promise<
-    Array<{ method: string; path: string; params: Record<string, string>; idempotencyKey: string | null; stripeVersion: string | null }>
+    Array<{
+      method: string;
+      path: string;
+      params: Record<string, string>;
+      idempotencyKey: string | null;
+      stripeVersion: string | null;
+    }>
   > {
     return (await fetch(this.url("/__fake/requests"))).json();
   },
@@ -122,7 +142,10 @@ export const fakeStripe = {
     await fetch(this.url("/__fake/fail"), { method: "POST", body: JSON.stringify({ count }) });
   },
   async complete(sessionId: string, fields: Record<string, unknown>) {
-    const response = await fetch(this.url(`/__fake/sessions/${sessionId}/complete`), { method: "POST", body: JSON.stringify(fields) });
+    const response = await fetch(this.url(`/__fake/sessions/${sessionId}/complete`), {
+      method: "POST",
+      body: JSON.stringify(fields),
+    });
     if (!response.ok) throw new Error(`fake Stripe: ${await response.text()}`);
   },
 };

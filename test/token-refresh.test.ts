@@ -30,7 +30,11 @@ describe("POST /auth/token/refresh/", () => {
     const csrf = cookies.get("csrftoken")?.value ?? "";
     const response = await call("/auth/token/refresh/", {
       method: "POST",
-      headers: { "content-type": "application/json", "x-csrftoken": csrf, ...cookieHeader({ "refresh-token": refresh, csrftoken: csrf }) },
+      headers: {
+        "content-type": "application/json",
+        "x-csrftoken": csrf,
+        ...cookieHeader({ "refresh-token": refresh, csrftoken: csrf }),
+      },
     });
     expect(response.status).toBe(200);
     const payload = await response.json<Record<string, string>>();
@@ -45,7 +49,10 @@ describe("POST /auth/token/refresh/", () => {
     const { cookies } = await register();
     const response = await call("/auth/token/refresh/", {
       method: "POST",
-      headers: cookieHeader({ "refresh-token": cookies.get("refresh-token")?.value ?? "", csrftoken: cookies.get("csrftoken")?.value ?? "" }),
+      headers: cookieHeader({
+        "refresh-token": cookies.get("refresh-token")?.value ?? "",
+        csrftoken: cookies.get("csrftoken")?.value ?? "",
+      }),
     });
     expect(response.status).toBe(403);
     expect(await response.json()).toEqual({ detail: "CSRF Failed: CSRF token missing." });
@@ -62,13 +69,17 @@ describe("POST /auth/token/refresh/", () => {
   it("revokes the whole family when a rotated token is replayed", async () => {
     const { refresh } = await bodyClient();
     const first = await (await post("/auth/token/refresh/", { refresh })).json<Record<string, string>>();
-    const second = await (await post("/auth/token/refresh/", { refresh: first.refresh })).json<Record<string, string>>();
+    const second = await (
+      await post("/auth/token/refresh/", { refresh: first.refresh })
+    ).json<Record<string, string>>();
     // The stolen, already-used token comes back: every descendant of that login dies with it.
     expect((await post("/auth/token/refresh/", { refresh })).status).toBe(401);
     expect((await post("/auth/token/refresh/", { refresh: second.refresh })).status).toBe(401);
     expect((await call("/auth/user/", { headers: bearer(second.access ?? "") })).status).toBe(401);
     const session = decodePayload(refresh).sid as string;
-    const row = await env.DB.prepare("select revoked_reason from sessions where id = ?").bind(session).first<{ revoked_reason: string }>();
+    const row = await env.DB.prepare("select revoked_reason from sessions where id = ?")
+      .bind(session)
+      .first<{ revoked_reason: string }>();
     expect(row?.revoked_reason).toBe("refresh_token_reused");
   });
 

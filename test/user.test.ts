@@ -47,7 +47,10 @@ describe("GET /auth/user/", () => {
     for (const [name, token] of Object.entries(tokens)) {
       const response = await call("/auth/user/", { headers: bearer(token) });
       expect(response.status, name).toBe(401);
-      expect(await response.json(), name).toEqual({ detail: "Given token not valid for any token type", code: "token_not_valid" });
+      expect(await response.json(), name).toEqual({
+        detail: "Given token not valid for any token type",
+        code: "token_not_valid",
+      });
     }
   });
 
@@ -66,7 +69,12 @@ describe("PATCH /auth/user/", () => {
     const { access, user } = await register();
     const response = await patch(access, { first_name: "Ada", last_name: "Lovelace", date_of_birth: "1815-12-10" });
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ username: user.username, first_name: "Ada", last_name: "Lovelace", date_of_birth: "1815-12-10" });
+    expect(await response.json()).toMatchObject({
+      username: user.username,
+      first_name: "Ada",
+      last_name: "Lovelace",
+      date_of_birth: "1815-12-10",
+    });
     expect(await (await call("/auth/user/", { headers: bearer(access) })).json()).toMatchObject({ first_name: "Ada" });
   });
 
@@ -77,7 +85,13 @@ describe("PATCH /auth/user/", () => {
     const response = await patch(access, { ...rest, first_name: "Grace" });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ ...current, first_name: "Grace" });
-    const odd = await patch(access, { plan: "Premium", stripe_customer_id: 42, pk: "x", is_staff: true, subscription_interval: ["y"] });
+    const odd = await patch(access, {
+      plan: "Premium",
+      stripe_customer_id: 42,
+      pk: "x",
+      is_staff: true,
+      subscription_interval: ["y"],
+    });
     expect(odd.status).toBe(200);
     expect(await odd.json()).toEqual({ ...current, first_name: "Grace" });
   });
@@ -111,8 +125,14 @@ describe("PATCH /auth/user/", () => {
   it("refuses invalid values field by field", async () => {
     const { access, user } = await register();
     const cases: Array<[UserBody, UserBody]> = [
-      [{ date_of_birth: "10/12/1815" }, { date_of_birth: ["Date has wrong format. Use one of these formats instead: YYYY-MM-DD."] }],
-      [{ date_of_birth: "2026-02-30" }, { date_of_birth: ["Date has wrong format. Use one of these formats instead: YYYY-MM-DD."] }],
+      [
+        { date_of_birth: "10/12/1815" },
+        { date_of_birth: ["Date has wrong format. Use one of these formats instead: YYYY-MM-DD."] },
+      ],
+      [
+        { date_of_birth: "2026-02-30" },
+        { date_of_birth: ["Date has wrong format. Use one of these formats instead: YYYY-MM-DD."] },
+      ],
       [{ email: "nope" }, { email: ["Enter a valid email address."] }],
       [{ email: null }, { email: ["This field may not be null."] }],
       [{ email: `${user.username}@gmial.com` }, { email: [`Did you mean ${user.username}@gmail.com?`] }],
@@ -143,7 +163,12 @@ describe("PATCH /auth/user/", () => {
     expect(await missing.json()).toEqual({ detail: "CSRF Failed: CSRF token missing." });
     const wrong = await post("/auth/user/", { first_name: "X" }, { ...jar, "x-csrftoken": "b".repeat(32) }, "PATCH");
     expect(await wrong.json()).toEqual({ detail: "CSRF Failed: CSRF token incorrect." });
-    const noCookie = await post("/auth/user/", { first_name: "X" }, { ...cookieHeader({ "access-token": access }), "x-csrftoken": csrf }, "PATCH");
+    const noCookie = await post(
+      "/auth/user/",
+      { first_name: "X" },
+      { ...cookieHeader({ "access-token": access }), "x-csrftoken": csrf },
+      "PATCH",
+    );
     expect(await noCookie.json()).toEqual({ detail: "CSRF Failed: CSRF cookie not set." });
     const ok = await post("/auth/user/", { first_name: "X" }, { ...jar, "x-csrftoken": csrf }, "PATCH");
     expect(ok.status).toBe(200);
@@ -163,6 +188,10 @@ describe("PUT /auth/user/", () => {
     expect(await missing.json()).toEqual({ username: ["This field is required."] });
     const response = await patch(access, { username: `${user.username}x`, first_name: "Ada" }, "PUT");
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ username: `${user.username}x`, first_name: "Ada", email: user.email });
+    expect(await response.json()).toMatchObject({
+      username: `${user.username}x`,
+      first_name: "Ada",
+      email: user.email,
+    });
   });
 });

@@ -22,13 +22,7 @@ import { hashPassword, verifyPassword } from "./password";
 import { passwordProblems } from "./password-rules";
 import { attributesOf } from "./recovery";
 import type { Principal } from "./principal";
-import {
-  INVALID_REFRESH,
-  planRefresh,
-  recordNewSession,
-  signSessionTokens,
-  type SessionTokens,
-} from "./sessions";
+import { INVALID_REFRESH, planRefresh, recordNewSession, signSessionTokens, type SessionTokens } from "./sessions";
 import { readToken } from "./tokens";
 
 const TAKEN_MESSAGES = {
@@ -88,7 +82,11 @@ export async function registerUser(
   const newUserId = sql`(select ${users.id} from ${users} where ${users.username} = ${input.username})`;
   const [[user], [plan]] = await withUniqueFieldErrors(async () => {
     if (!signIn) return db.batch([newUser, planOfNewUser]);
-    const [inserted, , planRows] = await db.batch([newUser, recordNewSession(db, pending, newUserId, client), planOfNewUser]);
+    const [inserted, , planRows] = await db.batch([
+      newUser,
+      recordNewSession(db, pending, newUserId, client),
+      planOfNewUser,
+    ]);
     return [inserted, planRows] as const;
   });
   if (!user) throw new Error("the inserted user was not returned");

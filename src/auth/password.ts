@@ -6,8 +6,7 @@ const ALGORITHM = "pbkdf2_sha256";
 const encoder = new TextEncoder();
 
 /** A hash of a random secret nobody knows: checked when the user does not exist, so both cost the same. */
-const UNKNOWN_USER_HASH =
-  "pbkdf2_sha256$100000$dMXod303MmMg7GgFOH1Trw$7hsyvwu/hQR708VDWMl8xxFikXKgtaTitor4NOWhbA8=";
+const UNKNOWN_USER_HASH = "pbkdf2_sha256$100000$dMXod303MmMg7GgFOH1Trw$7hsyvwu/hQR708VDWMl8xxFikXKgtaTitor4NOWhbA8=";
 
 async function pbkdf2(password: string, salt: string, iterations: number): Promise<Uint8Array> {
   const key = await crypto.subtle.importKey("raw", encoder.encode(password), "PBKDF2", false, ["deriveBits"]);

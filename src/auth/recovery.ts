@@ -101,7 +101,10 @@ export async function confirmPasswordReset(
   const now = new Date();
   const tokenHash = await sha256Hex(input.token);
   const [[user], [token]] = await db.batch([
-    db.select().from(users).where(and(eq(users.id, userId), eq(users.isActive, true))),
+    db
+      .select()
+      .from(users)
+      .where(and(eq(users.id, userId), eq(users.isActive, true))),
     selectUsableToken(db, tokenHash, "password_reset", now),
   ]);
   if (!user) throw new ValidationError({ uid: INVALID_VALUE });
@@ -117,7 +120,10 @@ export async function confirmPasswordReset(
   );
   const [consumed] = await db.batch([
     consumeOneTimeToken(db, tokenHash, "password_reset", now),
-    db.update(users).set({ passwordHash }).where(and(eq(users.id, user.id), consumedHere)),
+    db
+      .update(users)
+      .set({ passwordHash })
+      .where(and(eq(users.id, user.id), consumedHere)),
     db
       .update(sessions)
       .set({ revokedAt: now, revokedReason: "password_reset" })

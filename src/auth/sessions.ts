@@ -52,7 +52,11 @@ export function recordNewSession(db: Database, pending: PendingRefresh, userId: 
   });
 }
 
-export async function signSessionTokens(config: Config, pending: PendingRefresh, userId: number): Promise<SessionTokens> {
+export async function signSessionTokens(
+  config: Config,
+  pending: PendingRefresh,
+  userId: number,
+): Promise<SessionTokens> {
   const iat = Math.floor(pending.now.getTime() / 1000);
   const accessExpiration = new Date(pending.now.getTime() + config.accessTokenLifetime * 1000);
   const base = { user_id: userId, sid: pending.sessionId, iat };

@@ -168,12 +168,18 @@ async function resolve(db: Database, event: StripeEvent): Promise<Resolution | "
       const subscription = parseObject(subscriptionSchema, object);
       // Only the user who holds this very subscription goes back to Free: a user who has already
       // moved to another subscription keeps it.
-      return resolveSubscriberEvent(db, event, { subscriptionId: subscription.id }, selectPlanByName(db, "Free"), (free) => ({
-        planId: free.id,
-        status: "canceled",
-        periodEnd: null,
-        interval: null,
-      }));
+      return resolveSubscriberEvent(
+        db,
+        event,
+        { subscriptionId: subscription.id },
+        selectPlanByName(db, "Free"),
+        (free) => ({
+          planId: free.id,
+          status: "canceled",
+          periodEnd: null,
+          interval: null,
+        }),
+      );
     }
     case "price.created":
     case "price.updated":
@@ -184,7 +190,11 @@ async function resolve(db: Database, event: StripeEvent): Promise<Resolution | "
       if (planRows.length === 0) return { outcome: "unmatched", writes: [] };
       const sells = event.type !== "price.deleted" && price.active !== false && price.unit_amount != null;
       const cached = sells
-        ? { unitAmount: price.unit_amount ?? null, currency: price.currency.toUpperCase(), interval: price.recurring?.interval ?? null }
+        ? {
+            unitAmount: price.unit_amount ?? null,
+            currency: price.currency.toUpperCase(),
+            interval: price.recurring?.interval ?? null,
+          }
         : { unitAmount: null, currency: null, interval: null };
       return { outcome: "applied", writes: [...updateCachedPrice(db, price.id, cached)] };
     }

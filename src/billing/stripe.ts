@@ -153,7 +153,11 @@ export function retrieveCheckoutSession(stripe: StripeClient, sessionId: string)
   );
 }
 
-export async function createBillingPortalSession(stripe: StripeClient, config: Config, customerId: string): Promise<string> {
+export async function createBillingPortalSession(
+  stripe: StripeClient,
+  config: Config,
+  customerId: string,
+): Promise<string> {
   const session = await callStripe("open the billing portal", urlResponse, () =>
     stripe.request("POST", "/v1/billing_portal/sessions", {
       customer: customerId,

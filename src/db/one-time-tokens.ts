@@ -18,12 +18,18 @@ const usable = (tokenHash: string, purpose: TokenPurpose, now: Date) =>
 
 /** The user a token was issued to, if it is unused and unexpired (a read; see `consumeOneTimeToken`). */
 export function selectUsableToken(db: Database, tokenHash: string, purpose: TokenPurpose, now: Date) {
-  return db.select({ userId: oneTimeTokens.userId }).from(oneTimeTokens).where(usable(tokenHash, purpose, now));
+  return db
+    .select({ userId: oneTimeTokens.userId })
+    .from(oneTimeTokens)
+    .where(usable(tokenHash, purpose, now));
 }
 
 /** Compare-and-swap: marks the token used only if it still was usable; `changes` says who won. */
 export function consumeOneTimeToken(db: Database, tokenHash: string, purpose: TokenPurpose, now: Date) {
-  return db.update(oneTimeTokens).set({ usedAt: now }).where(usable(tokenHash, purpose, now));
+  return db
+    .update(oneTimeTokens)
+    .set({ usedAt: now })
+    .where(usable(tokenHash, purpose, now));
 }
 
 /** Every outstanding token of that purpose stops working (e.g. reset links after a password change). */

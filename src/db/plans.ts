@@ -24,7 +24,12 @@ export async function listPlans(db: Database, caller?: { userId: number; session
       .where(and(eq(sessions.id, caller.sessionId), eq(sessions.userId, users.id), isNull(sessions.revokedAt)));
     const liveCaller = and(eq(users.id, caller.userId), eq(users.isActive, true), exists(liveSession));
     callerPlanId = sql<number | null>`${db.select({ planId: users.planId }).from(users).where(liveCaller)}`;
-    callerLive = sql<number>`${exists(db.select({ one: sql`1` }).from(users).where(liveCaller))}`;
+    callerLive = sql<number>`${exists(
+      db
+        .select({ one: sql`1` })
+        .from(users)
+        .where(liveCaller),
+    )}`;
   }
   const rows = await db
     .select({ plan: plans, callerPlanId, callerLive })

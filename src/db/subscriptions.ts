@@ -16,7 +16,10 @@ export function selectSubscriber(db: Database, keys: SubscriberKeys) {
   if (keys.userId) matches.push([eq(users.id, keys.userId), sql`1`]);
   if (keys.customerId) matches.push([eq(users.stripeCustomerId, keys.customerId), sql`2`]);
   if (keys.email) matches.push([eq(sql`lower(${users.email})`, keys.email.toLowerCase()), sql`3`]);
-  const rank = sql.join([sql`case`, ...matches.map(([when, then]) => sql`when ${when} then ${then}`), sql`end`], sql` `);
+  const rank = sql.join(
+    [sql`case`, ...matches.map(([when, then]) => sql`when ${when} then ${then}`), sql`end`],
+    sql` `,
+  );
   return db
     .select({ id: users.id, subscriptionEventAt: users.subscriptionEventAt })
     .from(users)

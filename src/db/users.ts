@@ -10,7 +10,11 @@ export interface UserWithPlan {
 const lowerEmail = sql`lower(${users.email})`;
 
 /** The user behind a token, in one query: active, and its session not revoked. */
-export async function findSessionUser(db: Database, userId: number, sessionId: string): Promise<UserWithPlan | undefined> {
+export async function findSessionUser(
+  db: Database,
+  userId: number,
+  sessionId: string,
+): Promise<UserWithPlan | undefined> {
   return db
     .select({ user: users, plan: plans })
     .from(users)
@@ -31,11 +35,7 @@ export async function findUserForLogin(
   const query = db.select({ user: users, plan: plans }).from(users).leftJoin(plans, eq(plans.id, users.planId));
   // The common case (a plain username) is one indexed lookup; only an ambiguous identifier needs ranking.
   if (!byUsername || !byEmail) return query.where(byUsername ?? byEmail).get();
-  return query
-    .where(or(byUsername, byEmail))
-    .orderBy(desc(byUsername))
-    .limit(1)
-    .get();
+  return query.where(or(byUsername, byEmail)).orderBy(desc(byUsername)).limit(1).get();
 }
 
 /** Which of `username` / `email` another user already holds. */

@@ -36,7 +36,14 @@ export async function sendMail(db: Database, env: Bindings, config: Config, mail
   const transportName = config.mail.transport;
   const row = await db
     .insert(outbox)
-    .values({ recipient: mail.to, subject: mail.subject, body: mail.text, transport: transportName, status: "pending", createdAt: new Date() })
+    .values({
+      recipient: mail.to,
+      subject: mail.subject,
+      body: mail.text,
+      transport: transportName,
+      status: "pending",
+      createdAt: new Date(),
+    })
     .returning({ id: outbox.id })
     .get();
   const transport = transportName === "cloudflare" ? cloudflareTransport(env, config.mail.from) : logTransport;
@@ -45,7 +52,10 @@ export async function sendMail(db: Database, env: Bindings, config: Config, mail
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     console.error(JSON.stringify({ level: "error", outbox: row.id, transport: transportName, message: reason }));
-    await db.update(outbox).set({ status: "failed", error: reason.slice(0, 500) }).where(eq(outbox.id, row.id));
+    await db
+      .update(outbox)
+      .set({ status: "failed", error: reason.slice(0, 500) })
+      .where(eq(outbox.id, row.id));
     return;
   }
   // A delivered message's links are secrets: keep the body only where it never left (the log transport).

@@ -9,7 +9,6 @@ export interface MailMessage {
 
 /** RFC 2047 for a header that is not plain ASCII. */
 function encodeHeader(value: string): string {
-   
   if (/^[\x20-\x7e]*$/.test(value)) return value;
   return `=?UTF-8?B?${bytesToBase64(new TextEncoder().encode(value))}?=`;
 }

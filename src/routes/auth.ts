@@ -209,7 +209,11 @@ export const authRoutes = createRouter()
     (c) => {
       const { db, config } = c.var;
       // Looked up and mailed after the answer, so known and unknown addresses answer alike in time too.
-      runAfterResponse(c, "password reset", requestPasswordReset(db, c.env, config, c.req.valid("json").email, clientInfo(c)));
+      runAfterResponse(
+        c,
+        "password reset",
+        requestPasswordReset(db, c.env, config, c.req.valid("json").email, clientInfo(c)),
+      );
       return c.json({ detail: "Password reset e-mail has been sent." }, 200);
     },
   )

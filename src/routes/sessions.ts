@@ -6,12 +6,7 @@ import { clientInfo, principalOf, requireUser } from "../auth/middleware";
 import { insertSecurityEvent, listSecurityEvents } from "../db/security-events";
 import { listLiveSessions, revokeAllSessions, revokeSession } from "../db/sessions";
 import { detailSchema, errorResponses, json, signedInSecurity } from "../schemas/common";
-import {
-  pageQuerySchema,
-  securityEventPageSchema,
-  sessionParamsSchema,
-  sessionSchema,
-} from "../schemas/sessions";
+import { pageQuerySchema, securityEventPageSchema, sessionParamsSchema, sessionSchema } from "../schemas/sessions";
 
 const common = { tags: ["sessions"], middleware: [requireUser], security: signedInSecurity };
 const DEFAULT_PAGE_SIZE = 20;
@@ -23,7 +18,10 @@ export const sessionRoutes = createRouter()
       method: "get",
       path: "/sessions",
       operationId: "listSessions",
-      responses: { 200: json(z.array(sessionSchema), "The caller's active logins, most recently used first"), 401: errorResponses[401] },
+      responses: {
+        200: json(z.array(sessionSchema), "The caller's active logins, most recently used first"),
+        401: errorResponses[401],
+      },
     }),
     async (c) => {
       const principal = principalOf(c);
@@ -58,7 +56,8 @@ export const sessionRoutes = createRouter()
     async (c) => {
       const { user, sessionId } = principalOf(c);
       const { id } = c.req.valid("param");
-      if (!(await revokeSession(c.var.db, { id, userId: user.id }, "revoked_by_user", new Date()))) throw new NotFound();
+      if (!(await revokeSession(c.var.db, { id, userId: user.id }, "revoked_by_user", new Date())))
+        throw new NotFound();
       await insertSecurityEvent(c.var.db, { userId: user.id, type: "session_revoked", client: clientInfo(c) }).run();
       if (id === sessionId) clearSessionCookies(c);
       return c.json({ detail: "Session revoked." }, 200);

@@ -4,7 +4,9 @@ import { body, integer } from "./fields";
 /** DRF's ChoiceField message. */
 const billing = z.enum(["monthly", "yearly"], {
   error: (issue) =>
-    issue.input === undefined ? "This field is required." : `"${JSON.stringify(issue.input)?.replace(/^"|"$/g, "")}" is not a valid choice.`,
+    issue.input === undefined
+      ? "This field is required."
+      : `"${JSON.stringify(issue.input)?.replace(/^"|"$/g, "")}" is not a valid choice.`,
 });
 
 export const plansQuerySchema = z.object({

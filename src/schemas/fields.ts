@@ -37,9 +37,7 @@ export function body<T extends z.ZodRawShape>(shape: T) {
 export function integer() {
   return z.preprocess(
     (value) => (typeof value === "string" && /^\s*-?\d{1,15}\s*$/.test(value) ? Number(value) : value),
-    z
-      .number({ error: typeError("A valid integer is required.") })
-      .int("A valid integer is required."),
+    z.number({ error: typeError("A valid integer is required.") }).int("A valid integer is required."),
   );
 }
 

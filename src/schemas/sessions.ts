@@ -15,18 +15,30 @@ export const sessionSchema = z
   .openapi("Session");
 
 export const sessionParamsSchema = z.object({
-  id: z.string().min(1).max(64).openapi({ param: { name: "id", in: "path" } }),
+  id: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: "id", in: "path" } }),
 });
 
 export const securityEventSchema = z
-  .object({ id: z.number().int(), type: z.string(), created: timestamp, ip: z.string().nullable(), user_agent: z.string().nullable() })
+  .object({
+    id: z.number().int(),
+    type: z.string(),
+    created: timestamp,
+    ip: z.string().nullable(),
+    user_agent: z.string().nullable(),
+  })
   .openapi("SecurityEvent");
 
 export const MAX_PAGE_SIZE = 100;
 
 export const pageQuerySchema = z.object({
   page: integer().pipe(z.number().min(1, "Invalid page.")).optional(),
-  page_size: integer().pipe(z.number().min(1).max(MAX_PAGE_SIZE, `Ensure this value is less than or equal to ${MAX_PAGE_SIZE}.`)).optional(),
+  page_size: integer()
+    .pipe(z.number().min(1).max(MAX_PAGE_SIZE, `Ensure this value is less than or equal to ${MAX_PAGE_SIZE}.`))
+    .optional(),
 });
 
 export const securityEventPageSchema = z
