@@ -1,4 +1,4 @@
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../src/index";
@@ -12,9 +12,7 @@ const DAY = 24 * 60 * 60 * 1000;
 
 async function runCron(now: number) {
   vi.spyOn(console, "log").mockImplementation(() => undefined);
-  const ctx = createExecutionContext();
-  await worker.scheduled(createScheduledController({ scheduledTime: now, cron: "17 * * * *" }), env, ctx);
-  await waitOnExecutionContext(ctx);
+  await worker.scheduled(createScheduledController({ scheduledTime: now, cron: "17 * * * *" }), env);
 }
 
 async function ids(table: string, column = "id") {
