@@ -53,6 +53,11 @@ export function setCookies(response: Response): Map<string, { value: string; att
   return cookies;
 }
 
+/** The Cookie header a browser sends back: these cookies, as a response set them. */
+export function sendBack(cookies: ReturnType<typeof setCookies>, ...names: string[]): Record<string, string> {
+  return cookieHeader(Object.fromEntries(names.map((name) => [name, cookies.get(name)?.value ?? ""])));
+}
+
 export function cookieHeader(cookies: Record<string, string>): Record<string, string> {
   return {
     cookie: Object.entries(cookies)

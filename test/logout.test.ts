@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { bearer, call, cookieHeader, decodePayload, post, register, setCookies } from "./helpers";
+import { bearer, call, cookieHeader, sendBack, decodePayload, post, register, setCookies } from "./helpers";
 
 function expectCookiesCleared(response: Response) {
   const cookies = setCookies(response);
@@ -48,10 +48,7 @@ describe("POST /auth/logout/", () => {
     const { cookies } = await register();
     const response = await call("/auth/logout/", {
       method: "POST",
-      headers: cookieHeader({
-        "refresh-token": cookies.get("refresh-token")?.value ?? "",
-        csrftoken: cookies.get("csrftoken")?.value ?? "",
-      }),
+      headers: sendBack(cookies, "refresh-token", "csrftoken"),
     });
     expect(response.status).toBe(403);
   });

@@ -1,6 +1,16 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { bearer, call, cookieHeader, decodePayload, post, register, setCookies, signWithTestSecret } from "./helpers";
+import {
+  bearer,
+  call,
+  cookieHeader,
+  sendBack,
+  decodePayload,
+  post,
+  register,
+  setCookies,
+  signWithTestSecret,
+} from "./helpers";
 
 const INVALID = { detail: "Token is invalid or expired", code: "token_not_valid" };
 
@@ -49,10 +59,7 @@ describe("POST /auth/token/refresh/", () => {
     const { cookies } = await register();
     const response = await call("/auth/token/refresh/", {
       method: "POST",
-      headers: cookieHeader({
-        "refresh-token": cookies.get("refresh-token")?.value ?? "",
-        csrftoken: cookies.get("csrftoken")?.value ?? "",
-      }),
+      headers: sendBack(cookies, "refresh-token", "csrftoken"),
     });
     expect(response.status).toBe(403);
     expect(await response.json()).toEqual({ detail: "CSRF Failed: CSRF token missing." });
