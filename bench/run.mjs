@@ -12,7 +12,7 @@ import { startBenchServer } from "./server.mjs";
 
 const { values: flags } = parseArgs({
   options: {
-    duration: { type: "string", default: "10" },
+    duration: { type: "string", default: "9" },
     connections: { type: "string", default: "10" },
     warmup: { type: "string", default: "1" },
     rounds: { type: "string", default: "3" },
