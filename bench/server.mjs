@@ -75,9 +75,13 @@ export async function startBenchServer({ port = 8799 } = {}) {
   process.once("SIGINT", () => stop().then(() => process.exit(130)));
   try {
     await waitUntilReady(baseUrl, child);
+    // wrangler dev may still swap the worker once right after it first answers; a POST caught in that
+    // swap gets a 503 ("restarted mid-request"). Let it settle, then check again.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    await waitUntilReady(baseUrl, child);
   } catch (error) {
     await stop();
     throw new Error(`${error.message}\n${log}`, { cause: error });
   }
-  return { baseUrl, secrets, stop };
+  return { baseUrl, secrets, stop, log: () => log };
 }
