@@ -108,6 +108,15 @@ describe("POST /core/payments/create-checkout-session/", () => {
     );
     expect(response.status).toBe(503);
     expect(await response.json()).toEqual({ detail: "Payments are not configured: STRIPE_SECRET_KEY is not set." });
+    const verify = await app.request(
+      "/core/payments/verify-session?session_id=cs_x",
+      { headers: bearer(access) },
+      unconfigured,
+    );
+    expect(verify.status).toBe(503);
+    const portal = await app.request("/core/billing/portal", { method: "POST", headers: bearer(access) }, unconfigured);
+    expect(portal.status).toBe(503);
+    expect(await portal.json()).toEqual({ detail: "Payments are not configured: STRIPE_SECRET_KEY is not set." });
     expect((await app.request("/auth/user", { headers: bearer(access) }, unconfigured)).status).toBe(200);
     expect((await app.request("/core/plans", {}, unconfigured)).status).toBe(200);
   });
