@@ -25,6 +25,7 @@ const rounds = Math.max(1, Number(flags.rounds));
 
 const BUNDLE_BUDGET_KIB = 150;
 const TARGETS = [
+  ["baseline-db", "baseline-bare", 0.95],
   ["user", "baseline-db", 0.8],
   ["plans", "baseline-db", 0.8],
   ["webhook", "baseline-db", 0.5],
@@ -163,6 +164,7 @@ try {
     });
   };
   const scenarios = {
+    "baseline-bare": () => ({ url: `${baseUrl}/__bench/bare-db` }),
     "baseline-db": () => ({ url: `${baseUrl}/core/health/` }),
     user: () => ({ url: `${baseUrl}/auth/user/`, headers: auth }),
     plans: () => ({ url: `${baseUrl}/core/plans/`, headers: auth }),

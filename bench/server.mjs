@@ -1,25 +1,16 @@
 // Starts the worker under `wrangler dev` (local workerd + local D1) for the benchmark and the soak test:
-// a fresh, migrated and seeded database, the bench entry (bench/worker.ts), fresh secrets, and no rate
-// limits (one client on loopback is the whole load). Loopback only.
+// the `bench` environment of wrangler.toml (the bench entry, bench/worker.ts, and no rate limits), a fresh,
+// migrated and seeded database, and fresh secrets. Loopback only.
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync } from "node:fs";
 
 const WRANGLER = "node_modules/.bin/wrangler";
-const CONFIG = ".wrangler-bench.toml";
+const ENV = ["--env", "bench"];
 const STATE = "bench/.state";
 
-/** wrangler.toml with the bench entry and without the [[ratelimits]] blocks. */
-function writeBenchConfig() {
-  const source = readFileSync("wrangler.toml", "utf8");
-  const withoutLimits = source.replace(/\[\[ratelimits\]\][^[]*/g, "");
-  const config = withoutLimits.replace(/^main = .*$/m, 'main = "bench/worker.ts"');
-  if (config === withoutLimits) throw new Error("wrangler.toml has no main = … line to replace");
-  writeFileSync(CONFIG, config);
-}
-
 function wrangler(args) {
-  const result = spawnSync(WRANGLER, [...args, "--config", CONFIG, "--persist-to", STATE], { stdio: "pipe" });
+  const result = spawnSync(WRANGLER, [...args, ...ENV, "--persist-to", STATE], { stdio: "pipe" });
   if (result.status !== 0) {
     throw new Error(`wrangler ${args.join(" ")} failed:\n${result.stderr}\n${result.stdout}`);
   }
@@ -48,7 +39,6 @@ async function waitUntilReady(baseUrl, child, timeoutMs = 90_000) {
 }
 
 export async function startBenchServer({ port = 8799 } = {}) {
-  writeBenchConfig();
   rmSync(STATE, { recursive: true, force: true });
   wrangler(["d1", "migrations", "apply", "DB", "--local"]);
   wrangler(["d1", "execute", "DB", "--local", "--file", "seed/plans.sql"]);
@@ -59,7 +49,7 @@ export async function startBenchServer({ port = 8799 } = {}) {
   const vars = Object.entries(secrets).flatMap(([key, value]) => ["--var", `${key}:${value}`]);
   const child = spawn(
     WRANGLER,
-    ["dev", "--config", CONFIG, "--persist-to", STATE, "--port", String(port), "--ip", "127.0.0.1", ...vars],
+    ["dev", ...ENV, "--persist-to", STATE, "--port", String(port), "--ip", "127.0.0.1", ...vars],
     { stdio: ["ignore", "pipe", "pipe"], detached: true },
   );
   let log = "";

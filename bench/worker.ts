@@ -12,6 +12,12 @@ import { readConfig, type AppEnv, type Bindings } from "../src/env";
 import worker from "../src/index";
 
 const bench = new Hono<AppEnv>()
+  // One `SELECT 1` with none of the app's middleware: what `baseline-db` (GET /core/health/) costs
+  // without our stack, so the two rates show what the stack costs on a trivial request.
+  .get("/__bench/bare-db", async (c) => {
+    await c.env.DB.prepare("select 1").run();
+    return c.json({ overall: "healthy", services: { db: "healthy" } });
+  })
   // The cost of one PBKDF2 hash at the production iteration count: the ceiling for login.
   .get("/__bench/pbkdf2", async (c) => c.json({ length: (await hashPassword("benchmark password")).length }))
   // What any login must do at the least: read the user (for its salt), hash, write the new session —
@@ -30,7 +36,7 @@ const bench = new Hono<AppEnv>()
     const db = createDb(c.env.DB.withSession("first-primary"));
     const user = await db.select({ id: users.id }).from(users).where(eq(users.username, username)).get();
     if (!user) return c.json({ detail: "no such user" }, 404);
-    const pending = await Promise.all(Array.from({ length: count }, () => planRefresh(config)));
+    const pending = await Promise.all(Array.from({ length: count }, () => planRefresh(config, new Date())));
     const client = { userAgent: "bench", ip: null };
     for (let i = 0; i < pending.length; i += 40) {
       const [first, ...rest] = pending.slice(i, i + 40).map((p) => recordNewSession(db, p, user.id, client));

@@ -5,8 +5,11 @@ import { cors } from "hono/cors";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
-import { readConfig, type AppEnv, type Config } from "./env";
+import type { Context } from "hono";
+import { systemClock, type Clock } from "./clock";
+import { readConfig, requestVars, type AppEnv } from "./env";
 import { createDb } from "./db/client";
+import { createLogger, errorFields } from "./log";
 import {
   fieldErrorsFromZod,
   MethodNotAllowed,
@@ -31,9 +34,13 @@ const limitBodySize = createMiddleware<AppEnv>((c, next) =>
   (c.req.path === STRIPE_WEBHOOK_PATH ? webhookBodyLimit : clientBodyLimit)(c, next),
 );
 
-/** Every router is made here, so none misses the hook that renders validation errors DRF's way. */
+/**
+ * Every router is made here, so none misses the hook that renders validation errors DRF's way. Routes
+ * are declared without Django's trailing slash; `strict: false` serves both spellings.
+ */
 export function createRouter() {
   return new OpenAPIHono<AppEnv>({
+    strict: false,
     defaultHook: (result) => {
       if (!result.success) throw new ValidationError(fieldErrorsFromZod(result.error));
     },
@@ -44,50 +51,68 @@ export const BOOKMARK_HEADER = "x-d1-bookmark";
 /** D1's bookmark format; anything else a client sends is ignored rather than handed to D1. */
 const BOOKMARK = /^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{32}$/i;
 
+const READ_ONLY_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
 /**
- * Config, and a D1 session for the request (D1's Sessions API). A request that only reads may be served
- * by any read replica; one that writes starts at the primary. The answer carries the session's bookmark,
- * and a request that sends it back reads at least that fresh — its own writes included.
+ * What every handler reads from `c.var`: config, clock, a logger carrying the request id, and a D1
+ * session for the request (D1's Sessions API). A request that only reads may be served by any read
+ * replica; one that writes starts at the primary. The answer carries the session's bookmark, and a
+ * request that sends it back reads at least that fresh — its own writes included.
  */
-const withContext = createMiddleware<AppEnv>(async (c, next) => {
-  c.set("config", readConfig(c.env));
-  const readsOnly = c.req.method === "GET" || c.req.method === "HEAD" || c.req.method === "OPTIONS";
-  const sent = c.req.header(BOOKMARK_HEADER);
-  const session = c.env.DB.withSession(
-    sent && BOOKMARK.test(sent) ? sent : readsOnly ? "first-unconstrained" : "first-primary",
-  );
-  c.set("db", createDb(session));
-  await next();
-  const bookmark = session.getBookmark();
-  if (bookmark) c.header(BOOKMARK_HEADER, bookmark);
-});
+function requestContext(clock: Clock) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    c.set("config", readConfig(c.env));
+    c.set("clock", clock);
+    c.set(
+      "log",
+      createLogger(() => ({ requestId: c.var.requestId, method: c.req.method, route: c.req.routePath })),
+    );
+    const sent = c.req.header(BOOKMARK_HEADER);
+    const readsOnly = READ_ONLY_METHODS.has(c.req.method);
+    const session = c.env.DB.withSession(
+      sent && BOOKMARK.test(sent) ? sent : readsOnly ? "first-unconstrained" : "first-primary",
+    );
+    c.set("db", createDb(session));
+    await next();
+    const bookmark = session.getBookmark();
+    if (bookmark) c.header(BOOKMARK_HEADER, bookmark);
+  });
+}
 
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
+/** Longer than any body that could be only white space we would accept as empty. */
+const SHORT_BODY_BYTES = 16;
 
 /**
  * An empty JSON body counts as `{}`, as in DRF, so cookie-only calls (refresh, logout) need no body.
- * Malformed JSON is refused by the validators (see `renderError`); the raw text stays readable for the
- * webhook, which must verify the signature before anything parses it.
+ * The request is replaced by one carrying `{}` (as Hono's own body limit replaces it); the body is
+ * read only when it is short, and from a copy, so the webhook's raw text stays untouched.
  */
 const emptyJsonBodyAsObject = createMiddleware<AppEnv>(async (c, next) => {
-  const mediaType = c.req.header("content-type")?.split(";")[0]?.trim() ?? "";
-  if (c.req.method !== "GET" && c.req.method !== "HEAD" && JSON_MEDIA_TYPE.test(mediaType)) {
-    const text = await c.req.text();
-    if (text.trim() === "") {
-      // The validators read the body through Hono's cache, which holds promises (its type says string).
-      (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve("{}");
-    }
+  const raw = c.req.raw;
+  const mediaType = raw.headers.get("content-type")?.split(";")[0]?.trim() ?? "";
+  if (!READ_ONLY_METHODS.has(c.req.method) && JSON_MEDIA_TYPE.test(mediaType) && (await isBlank(raw))) {
+    const headers = new Headers(raw.headers);
+    headers.delete("content-length");
+    c.req.raw = new Request(raw, { body: "{}", headers });
   }
   await next();
 });
 
-export function createApp(mount: (app: ReturnType<typeof createRouter>) => void) {
+async function isBlank(request: Request): Promise<boolean> {
+  const length = request.headers.get("content-length");
+  if (!request.body || length === "0") return true;
+  if (length !== null && Number(length) > SHORT_BODY_BYTES) return false;
+  return (await request.clone().text()).trim() === "";
+}
+
+export function createApp(mount: (app: ReturnType<typeof createRouter>) => void, clock: Clock = systemClock) {
   const app = createRouter();
   app.use(requestId());
-  app.use(withContext);
+  app.use(requestContext(clock));
   app.use(
     cors({
-      origin: (origin, c) => ((c.get("config") as Config).corsAllowedOrigins.includes(origin) ? origin : null),
+      origin: (origin, c: Context<AppEnv>) => (c.var.config.corsAllowedOrigins.includes(origin) ? origin : null),
       credentials: true,
       allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
       allowHeaders: ["content-type", "x-csrftoken", "authorization", BOOKMARK_HEADER],
@@ -113,10 +138,9 @@ export function createApp(mount: (app: ReturnType<typeof createRouter>) => void)
   return app;
 }
 
-/** Django's paths end in `/`; both spellings are served by routes declared without it. */
-export function withoutTrailingSlash(request: Request): Request {
-  const url = new URL(request.url);
-  if (url.pathname.length <= 1 || !url.pathname.endsWith("/")) return request;
-  url.pathname = url.pathname.replace(/\/+$/, "");
-  return new Request(url, request);
+/** Work that must not delay (or shape) the answer. A failure is logged: there is no request left to fail. */
+export function runAfterResponse(c: Context, label: string, work: Promise<unknown>) {
+  c.executionCtx.waitUntil(
+    work.catch((error: unknown) => requestVars(c).log.error(`${label} failed`, errorFields(error))),
+  );
 }

@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
+import { createLogger, errorFields, type Logger } from "./log";
 
 export type ErrorBody = Record<string, unknown>;
 export type FieldErrors = Record<string, string[]>;
@@ -79,9 +80,57 @@ export class UnsupportedMediaType extends ApiError {
   }
 }
 
+export class Conflict extends ApiError {
+  constructor(detail: string) {
+    super(409, { detail });
+  }
+}
+
+/** The Workers Rate Limiting binding refused the request; the body is the Django service's. */
+export class TooManyRequests extends ApiError {
+  constructor(retryAfter: number) {
+    super(
+      429,
+      {
+        error: "rate_limit_exceeded",
+        message: `Too many requests. Try again in ${retryAfter} seconds.`,
+        retry_after: retryAfter,
+      },
+      { "Retry-After": String(retryAfter) },
+    );
+  }
+}
+
 export class ServiceUnavailable extends ApiError {
   constructor(detail: string) {
     super(503, { detail });
+  }
+}
+
+/** Stripe did not answer (or answered an error we cannot pass on): nothing of ours changed. */
+export class PaymentProviderError extends ApiError {
+  constructor(action: string) {
+    super(502, { detail: `The payment provider did not answer: could not ${action}. Please try again.` });
+  }
+}
+
+/** A webhook that is not a correctly signed Stripe event: 400, so Stripe shows it failed and nothing applies. */
+export class InvalidWebhook extends ApiError {
+  constructor(detail: string) {
+    super(400, { detail });
+  }
+}
+
+/** The billing portal needs a Stripe customer; the old service answered this `{"error": …}`, not `detail`. */
+export class NoStripeCustomer extends ApiError {
+  constructor() {
+    super(400, { error: "No Stripe customer ID found." });
+  }
+}
+
+export class CheckoutIncomplete extends ApiError {
+  constructor() {
+    super(400, { detail: "The checkout session is not complete." });
   }
 }
 
@@ -106,16 +155,8 @@ export function renderError(err: Error, c: Context): Response {
       return renderError(new ParseError(err.message), c);
     return c.json({ detail: err.message }, err.status);
   }
-  console.error(
-    JSON.stringify({
-      level: "error",
-      requestId: c.get("requestId") as string | undefined,
-      method: c.req.method,
-      path: c.req.path,
-      error: err.name,
-      message: err.message,
-      stack: err.stack,
-    }),
-  );
+  // Before the context middleware ran (a bad configuration) there is no request logger yet.
+  const log = (c.get("log") as Logger | undefined) ?? createLogger(() => ({ method: c.req.method, path: c.req.path }));
+  log.error("unhandled error", errorFields(err));
   return c.json({ detail: "A server error occurred." }, 500);
 }

@@ -1,7 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { app } from "../src/index";
-import { bearer, call, post, register } from "./helpers";
+import { bearer, call, post, register } from "./kit";
 import { checkoutSession, deliver, fakeStripe, planIdByName, stripeEvent, subscription, userRow } from "./stripe";
 
 beforeEach(() => {
@@ -96,8 +95,8 @@ describe("POST /core/payments/create-checkout-session/", () => {
 
   it("answers 503 when STRIPE_SECRET_KEY is not set, while the rest of the API works", async () => {
     const { access } = await register();
-    const unconfigured = { ...env, STRIPE_SECRET_KEY: undefined };
-    const response = await app.request(
+    const unconfigured = { STRIPE_SECRET_KEY: undefined };
+    const response = await call(
       "/core/payments/create-checkout-session",
       {
         method: "POST",
@@ -108,17 +107,17 @@ describe("POST /core/payments/create-checkout-session/", () => {
     );
     expect(response.status).toBe(503);
     expect(await response.json()).toEqual({ detail: "Payments are not configured: STRIPE_SECRET_KEY is not set." });
-    const verify = await app.request(
+    const verify = await call(
       "/core/payments/verify-session?session_id=cs_x",
       { headers: bearer(access) },
       unconfigured,
     );
     expect(verify.status).toBe(503);
-    const portal = await app.request("/core/billing/portal", { method: "POST", headers: bearer(access) }, unconfigured);
+    const portal = await call("/core/billing/portal", { method: "POST", headers: bearer(access) }, unconfigured);
     expect(portal.status).toBe(503);
     expect(await portal.json()).toEqual({ detail: "Payments are not configured: STRIPE_SECRET_KEY is not set." });
-    expect((await app.request("/auth/user", { headers: bearer(access) }, unconfigured)).status).toBe(200);
-    expect((await app.request("/core/plans", {}, unconfigured)).status).toBe(200);
+    expect((await call("/auth/user", { headers: bearer(access) }, unconfigured)).status).toBe(200);
+    expect((await call("/core/plans", {}, unconfigured)).status).toBe(200);
   });
 
   it("answers 401 without credentials", async () => {

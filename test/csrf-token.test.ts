@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { call, cookieHeader, setCookies } from "./helpers";
+import { call, cookieHeader, setCookies } from "./kit";
 
 describe("GET /auth/csrf-token/", () => {
   it("returns the token and sets it as a cookie scripts can read", async () => {

@@ -1,13 +1,13 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { bearer, callWithEnv, jsonInit, register } from "./helpers";
+import { bearer, call, jsonInit, register } from "./kit";
 import { countingD1 } from "./d1";
 import { checkoutSession, planIdByName, signatureFor, stripeEvent, subscription } from "./stripe";
 
 /** Runs one request against a counting D1 and returns its response and what it cost. */
 async function measured(path: string, init: RequestInit = {}) {
   const { db, counts } = countingD1(env.DB);
-  const response = await callWithEnv({ DB: db }, path, init);
+  const response = await call(path, init, { DB: db });
   return { response, ...counts };
 }
 
@@ -75,10 +75,10 @@ describe("D1 cost per request", () => {
 describe("read replicas (D1 Sessions API)", () => {
   it("answers with a bookmark, and a client that sends it back reads its own write", async () => {
     const { access } = await register();
-    const write = await callWithEnv({}, "/auth/user/", jsonInit({ first_name: "Bookmarked" }, bearer(access), "PATCH"));
+    const write = await call("/auth/user/", jsonInit({ first_name: "Bookmarked" }, bearer(access), "PATCH"));
     const bookmark = write.headers.get("x-d1-bookmark");
     expect(bookmark).toMatch(/^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{32}$/);
-    const read = await callWithEnv({}, "/auth/user/", {
+    const read = await call("/auth/user/", {
       headers: { ...bearer(access), "x-d1-bookmark": bookmark ?? "" },
     });
     expect(await read.json()).toMatchObject({ first_name: "Bookmarked" });
@@ -97,11 +97,15 @@ describe("read replicas (D1 Sessions API)", () => {
         return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
       },
     });
-    await callWithEnv({ DB: spy }, "/auth/user/", { headers: bearer(access) });
-    await callWithEnv({ DB: spy }, "/auth/user/", jsonInit({ last_name: "X" }, bearer(access), "PATCH"));
-    await callWithEnv({ DB: spy }, "/auth/user/", {
-      headers: { ...bearer(access), "x-d1-bookmark": "'; drop table users" },
-    });
+    await call("/auth/user/", { headers: bearer(access) }, { DB: spy });
+    await call("/auth/user/", jsonInit({ last_name: "X" }, bearer(access), "PATCH"), { DB: spy });
+    await call(
+      "/auth/user/",
+      {
+        headers: { ...bearer(access), "x-d1-bookmark": "'; drop table users" },
+      },
+      { DB: spy },
+    );
     expect(constraints).toEqual(["first-unconstrained", "first-primary", "first-unconstrained"]);
   });
 });

@@ -1,16 +1,16 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { callWithEnv, jsonInit, newUser, post, register, type TestUser } from "./helpers";
+import { call, jsonInit, newUser, post, register, type TestUser } from "./kit";
 import { mailCount, settle, waitForMail } from "./mail";
 
 const MANDATORY = { ACCOUNT_EMAIL_VERIFICATION: "mandatory" };
 const OPTIONAL = { ACCOUNT_EMAIL_VERIFICATION: "optional" };
 
 function registerWith(overrides: Partial<Cloudflare.Env>, user: TestUser) {
-  return callWithEnv(
-    overrides,
+  return call(
     "/auth/registration/",
     jsonInit({ username: user.username, email: user.email, password1: user.password, password2: user.password }),
+    overrides,
   );
 }
 
@@ -35,19 +35,19 @@ describe("ACCOUNT_EMAIL_VERIFICATION=mandatory", () => {
     const user = newUser("verify");
     await registerWith(MANDATORY, user);
     const credentials = jsonInit({ username: user.username, password: user.password });
-    const refused = await callWithEnv(MANDATORY, "/auth/login/", credentials);
+    const refused = await call("/auth/login/", credentials, MANDATORY);
     expect(refused.status).toBe(400);
     expect(await refused.json()).toEqual({ non_field_errors: ["E-mail is not verified."] });
-    const wrongPassword = await callWithEnv(
-      MANDATORY,
+    const wrongPassword = await call(
       "/auth/login/",
       jsonInit({ username: user.username, password: "not-it-at-all" }),
+      MANDATORY,
     );
     expect(await wrongPassword.json()).toEqual({ non_field_errors: ["Unable to log in with provided credentials."] });
     const verified = await post("/auth/registration/verify-email/", { key: await verificationKey(user.email) });
     expect(verified.status).toBe(200);
     expect(await verified.json()).toEqual({ detail: "ok" });
-    expect((await callWithEnv(MANDATORY, "/auth/login/", credentials)).status).toBe(200);
+    expect((await call("/auth/login/", credentials, MANDATORY)).status).toBe(200);
   });
 });
 

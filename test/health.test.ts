@@ -1,8 +1,6 @@
-import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { app } from "../src/index";
 import { unavailableD1 } from "./d1";
-import { call } from "./helpers";
+import { call } from "./kit";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -17,7 +15,7 @@ describe("GET /core/health/", () => {
 
   it("answers 503 when the database fails", async () => {
     vi.spyOn(console, "error").mockImplementation(() => undefined);
-    const response = await app.request("/core/health", {}, { ...env, DB: unavailableD1 });
+    const response = await call("/core/health", {}, { DB: unavailableD1 });
     expect(response.status).toBe(503);
     expect(await response.json()).toEqual({ overall: "unhealthy", services: { db: "unhealthy" } });
   });

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { bearer, call, decodePayload, register, signWithTestSecret } from "./helpers";
+import { bearer, call, decodePayload, register, signWithTestSecret } from "./kit";
 import { resetLink, waitForMail } from "./mail";
 
 /** Every table a request could change, except the audit trail and the mail log. */

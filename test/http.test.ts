@@ -1,7 +1,5 @@
-import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { app } from "../src/index";
-import { bearer, call, ORIGIN, post, register } from "./helpers";
+import { bearer, call, ORIGIN, post, register } from "./kit";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -113,7 +111,7 @@ describe("responses", () => {
 
   it("answer an internal failure with a bare 500, no stack or cause", async () => {
     vi.spyOn(console, "error").mockImplementation(() => undefined);
-    const response = await app.request("/auth/user", {}, { ...env, JWT_SECRET: undefined });
+    const response = await call("/auth/user", {}, { JWT_SECRET: undefined });
     expect(response.status).toBe(500);
     expect(await response.json()).toEqual({ detail: "A server error occurred." });
   });

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { hashPassword } from "../src/auth/password";
-import { call, newUser, post, register, setCookies, type LoginPayload } from "./helpers";
+import { call, newUser, post, register, setCookies, type LoginPayload } from "./kit";
 
 const BAD_CREDENTIALS = { non_field_errors: ["Unable to log in with provided credentials."] };
 

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { bearer, call, cookieHeader, sendBack, decodePayload, post, register, setCookies } from "./helpers";
+import { bearer, call, cookieHeader, sendBack, decodePayload, post, register, setCookies } from "./kit";
 
 function expectCookiesCleared(response: Response) {
   const cookies = setCookies(response);

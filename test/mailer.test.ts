@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { buildMimeMessage } from "../src/mail/mime";
-import { callWithEnv, jsonInit, register } from "./helpers";
+import { call, jsonInit, register } from "./kit";
 import { waitForMail } from "./mail";
 
 afterEach(() => {
@@ -10,13 +10,12 @@ afterEach(() => {
 
 describe("buildMimeMessage", () => {
   it("has the headers send_email requires, and UTF-8 text in base64", () => {
-    const raw = buildMimeMessage({
-      from: "no-reply@example.com",
-      to: "ada@example.com",
-      subject: "Réinitialiser",
-      text: "Grüße ✓",
-    });
+    const raw = buildMimeMessage(
+      { from: "no-reply@example.com", to: "ada@example.com", subject: "Réinitialiser", text: "Grüße ✓" },
+      new Date("2026-12-01T10:00:00Z"),
+    );
     expect(raw).toMatch(/^From: no-reply@example.com\r\nTo: ada@example.com\r\n/);
+    expect(raw).toContain("\r\nDate: Tue, 01 Dec 2026 10:00:00 GMT\r\n");
     expect(raw).toMatch(/\r\nMessage-ID: <[\w-]+@example\.com>\r\n/);
     expect(raw).toContain("Subject: =?UTF-8?B?");
     const body = raw.split("\r\n\r\n")[1] ?? "";
@@ -30,7 +29,7 @@ describe("the mail outbox", () => {
   it("with MAILER=log keeps each message whole in the outbox, marked sent", async () => {
     vi.spyOn(console, "log").mockImplementation(() => undefined);
     const { user } = await register();
-    await callWithEnv({}, "/auth/password/reset/", jsonInit({ email: user.email }));
+    await call("/auth/password/reset/", jsonInit({ email: user.email }));
     const mail = await waitForMail(user.email);
     expect(mail).toMatchObject({ status: "sent", transport: "log", error: null });
     expect(mail.body).toContain("reset-password?uid=");
@@ -42,11 +41,11 @@ describe("the mail outbox", () => {
     const binding = {
       send: (message: EmailMessage) => (sent.push(message), Promise.resolve()),
     } as unknown as SendEmail;
-    await callWithEnv(
-      { MAILER: "cloudflare", EMAIL: binding, MAIL_FROM: "accounts@example.com" },
-      "/auth/password/reset/",
-      jsonInit({ email: user.email }),
-    );
+    await call("/auth/password/reset/", jsonInit({ email: user.email }), {
+      MAILER: "cloudflare",
+      EMAIL: binding,
+      MAIL_FROM: "accounts@example.com",
+    });
     const mail = await waitForMail(user.email);
     expect(mail).toMatchObject({ status: "sent", transport: "cloudflare", body: null });
     expect(sent).toHaveLength(1);
@@ -56,11 +55,10 @@ describe("the mail outbox", () => {
 
   it("sends a real message through the local send_email binding", async () => {
     const { user } = await register();
-    await callWithEnv(
-      { MAILER: "cloudflare", MAIL_FROM: "accounts@example.com" },
-      "/auth/password/reset/",
-      jsonInit({ email: user.email }),
-    );
+    await call("/auth/password/reset/", jsonInit({ email: user.email }), {
+      MAILER: "cloudflare",
+      MAIL_FROM: "accounts@example.com",
+    });
     expect(await waitForMail(user.email)).toMatchObject({ status: "sent", transport: "cloudflare" });
     expect(env.EMAIL).toBeDefined();
   });
@@ -69,11 +67,10 @@ describe("the mail outbox", () => {
     vi.spyOn(console, "error").mockImplementation(() => undefined);
     const { user } = await register();
     const broken = { send: () => Promise.reject(new Error("Email Routing unavailable")) } as unknown as SendEmail;
-    const response = await callWithEnv(
-      { MAILER: "cloudflare", EMAIL: broken },
-      "/auth/password/reset/",
-      jsonInit({ email: user.email }),
-    );
+    const response = await call("/auth/password/reset/", jsonInit({ email: user.email }), {
+      MAILER: "cloudflare",
+      EMAIL: broken,
+    });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ detail: "Password reset e-mail has been sent." });
     const mail = await waitForMail(user.email);

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { bearer, call, login, post, register } from "./helpers";
+import { bearer, call, login, post, register } from "./kit";
 
 const NEW_PASSWORD = "quartz-meadow-71-harbor";
 

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { uidFor } from "../src/auth/recovery";
-import { bearer, call, login, newUser, post, register } from "./helpers";
+import { bearer, call, login, newUser, post, register } from "./kit";
 import { mailCount, resetLink, settle, waitForMail } from "./mail";
 
 const SENT = { detail: "Password reset e-mail has been sent." };

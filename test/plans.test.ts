@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { bearer, call, cookieHeader, decodePayload, post, register, signWithTestSecret } from "./helpers";
+import { bearer, call, cookieHeader, decodePayload, post, register, signWithTestSecret } from "./kit";
 import { checkoutSession, deliver, planIdByName, stripeEvent } from "./stripe";
 
 type PlanBody = { id: number; name: string; monthly_price: unknown; yearly_price: unknown; is_current: boolean };

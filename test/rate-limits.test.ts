@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { post, register } from "./helpers";
+import { post, register } from "./kit";
 
 /**
  * The local limiter counts in windows aligned to the wall clock (whole minutes for period = 60): a

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { decodePayload, newUser, post, setCookies, type LoginPayload } from "./helpers";
+import { decodePayload, newUser, post, setCookies, type LoginPayload } from "./kit";
 
 function registration(overrides: Record<string, unknown> = {}) {
   const user = newUser("reg");

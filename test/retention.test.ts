@@ -2,7 +2,7 @@ import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../src/index";
-import { register } from "./helpers";
+import { register } from "./kit";
 
 afterEach(() => {
   vi.restoreAllMocks();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bearer, call, decodePayload, login, post, register } from "./helpers";
+import { bearer, call, decodePayload, login, post, register } from "./kit";
 import { resetLink, waitForMail } from "./mail";
 
 type EventBody = { id: number; type: string; created: string; ip: string | null; user_agent: string | null };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bearer, call, cookieHeader, decodePayload, login, post, register, setCookies } from "./helpers";
+import { bearer, call, cookieHeader, decodePayload, login, post, register, setCookies } from "./kit";
 
 type SessionBody = {
   id: string;

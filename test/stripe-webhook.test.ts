@@ -1,7 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { bearer, call, register } from "./helpers";
-import { app } from "../src/index";
+import { bearer, call, register } from "./kit";
 import { d1FailingAtBatch } from "./d1";
 import {
   checkoutSession,
@@ -316,14 +315,14 @@ describe("POST /core/payments/webhook/stripe/ — events", () => {
     const header = await signatureFor(payload);
     // D1 answers the reads (first batch) but fails the write batch, as during an outage.
     const failingDb = d1FailingAtBatch(env.DB, 2);
-    const failed = await app.request(
+    const failed = await call(
       "/core/payments/webhook/stripe",
       {
         method: "POST",
         headers: { "content-type": "application/json", "stripe-signature": header },
         body: payload,
       },
-      { ...env, DB: failingDb },
+      { DB: failingDb },
     );
     expect(failed.status).toBe(500);
     expect(await failed.json()).toEqual({ detail: "A server error occurred." });

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import Stripe from "stripe";
-import { call } from "./helpers";
+import { call } from "./kit";
 
 export const WEBHOOK_PATH = "/core/payments/webhook/stripe/";
 const nowSeconds = () => Math.floor(Date.now() / 1000);

@@ -10,7 +10,7 @@ import {
   register,
   setCookies,
   signWithTestSecret,
-} from "./helpers";
+} from "./kit";
 
 const INVALID = { detail: "Token is invalid or expired", code: "token_not_valid" };
 

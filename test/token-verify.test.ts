@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bearer, decodePayload, post, register, signWithTestSecret } from "./helpers";
+import { bearer, decodePayload, post, register, signWithTestSecret } from "./kit";
 
 describe("POST /auth/token/verify/", () => {
   it("answers 200 {} for a valid access or refresh token", async () => {

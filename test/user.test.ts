@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { bearer, call, cookieHeader, decodePayload, post, register, signWithTestSecret } from "./helpers";
+import { bearer, call, cookieHeader, decodePayload, post, register, signWithTestSecret } from "./kit";
 
 type UserBody = Record<string, unknown>;
 

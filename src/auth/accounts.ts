@@ -1,11 +1,12 @@
 import { sql } from "drizzle-orm";
-import type { Config } from "../env";
+import type { ClientInfo } from "../client-info";
+import type { Deps } from "../env";
 import { NonFieldError, TokenInvalid, ValidationError, type FieldErrors } from "../errors";
-import { uniqueViolation, type Database } from "../db/client";
+import { uniqueViolationTarget, type Database } from "../db/client";
 import { users } from "../db/schema";
 import { invalidateOneTimeTokens } from "../db/one-time-tokens";
 import { insertSecurityEvent } from "../db/security-events";
-import { revokeOtherSessions, revokeSession, type ClientInfo } from "../db/sessions";
+import { revokeOtherSessions, revokeSession } from "../db/sessions";
 import {
   findSessionUser,
   findTakenIdentifiers,
@@ -22,7 +23,14 @@ import { hashPassword, verifyPassword } from "./password";
 import { passwordProblems } from "./password-rules";
 import { attributesOf } from "./recovery";
 import type { Principal } from "./principal";
-import { INVALID_REFRESH, planRefresh, recordNewSession, signSessionTokens, type SessionTokens } from "./sessions";
+import {
+  INVALID_REFRESH,
+  planRefresh,
+  readRefreshToken,
+  recordNewSession,
+  signSessionTokens,
+  type SessionTokens,
+} from "./sessions";
 import { readToken } from "./tokens";
 
 const TAKEN_MESSAGES = {
@@ -41,12 +49,18 @@ async function assertIdentifiersFree(db: Database, candidate: { username?: strin
   if (fields.length > 0) throw takenError(fields);
 }
 
+function takenField(target: string | undefined): keyof typeof TAKEN_MESSAGES | undefined {
+  if (target === "users.username") return "username";
+  if (target === "users.email" || target === "index 'users_email_lower_unique'") return "email";
+  return undefined;
+}
+
 /** Runs a write; a UNIQUE violation from a concurrent request becomes the same 400 as the pre-check. */
 async function withUniqueFieldErrors<T>(write: () => Promise<T>): Promise<T> {
   try {
     return await write();
   } catch (error) {
-    const field = uniqueViolation(error);
+    const field = takenField(uniqueViolationTarget(error));
     if (field) throw takenError([field]);
     throw error;
   }
@@ -62,14 +76,13 @@ export interface SignedIn {
  * the user, its first session and the row we answer with land in one batch, or not at all.
  */
 export async function registerUser(
-  db: Database,
-  config: Config,
+  { db, config, clock }: Deps,
   input: { username: string; email: string; password1: string },
   client: ClientInfo,
 ): Promise<{ account: UserWithPlan; tokens?: SessionTokens }> {
   await assertIdentifiersFree(db, input);
   const passwordHash = await hashPassword(input.password1);
-  const pending = await planRefresh(config);
+  const pending = await planRefresh(config, clock.now());
   const signIn = config.emailVerification !== "mandatory";
   const newUser = insertUser(db, {
     username: input.username,
@@ -97,8 +110,7 @@ export async function registerUser(
 const BAD_CREDENTIALS = "Unable to log in with provided credentials.";
 
 export async function logIn(
-  db: Database,
-  config: Config,
+  { db, config, clock }: Deps,
   credentials: { username?: string; email?: string; password: string },
   client: ClientInfo,
 ): Promise<SignedIn> {
@@ -106,20 +118,21 @@ export async function logIn(
   // Always one hash: an unknown user costs what a wrong password costs, and gets the same answer.
   const check = await verifyPassword(credentials.password, found?.user.passwordHash);
   if (!found || !check.valid || !found.user.isActive) {
-    await insertSecurityEvent(db, { userId: found?.user.id ?? null, type: "login_failed", client }).run();
+    const event = { userId: found?.user.id ?? null, type: "login_failed", client } as const;
+    await insertSecurityEvent(db, event, clock.now()).run();
     throw new NonFieldError(BAD_CREDENTIALS);
   }
   // Said only to whoever knows the password, so it reveals nothing about which accounts exist.
   if (config.emailVerification === "mandatory" && !found.user.emailVerified) {
     throw new NonFieldError("E-mail is not verified.");
   }
-  const pending = await planRefresh(config);
+  const pending = await planRefresh(config, clock.now());
   const changes: UserChanges = { lastLogin: pending.now };
   if (check.needsRehash) changes.passwordHash = await hashPassword(credentials.password);
   await db.batch([
     recordNewSession(db, pending, found.user.id, client),
     updateUser(db, found.user.id, changes),
-    insertSecurityEvent(db, { userId: found.user.id, type: "login_succeeded", client }),
+    insertSecurityEvent(db, { userId: found.user.id, type: "login_succeeded", client }, pending.now),
   ]);
   return {
     account: { ...found, user: { ...found.user, ...changes } },
@@ -128,23 +141,25 @@ export async function logIn(
 }
 
 /** Ends the session the refresh token belongs to: its refresh and access tokens stop working. */
-export async function logOut(db: Database, config: Config, refreshToken: string, client: ClientInfo): Promise<void> {
-  const claims = await readToken(refreshToken, config.jwtSecret, "refresh", INVALID_REFRESH);
-  const ended = await revokeSession(db, { id: claims.sid, userId: claims.user_id }, "logout", new Date());
+export async function logOut(deps: Deps, refreshToken: string, client: ClientInfo): Promise<void> {
+  const { db, clock } = deps;
+  const claims = await readRefreshToken(deps, refreshToken);
+  const now = clock.now();
+  const ended = await revokeSession(db, { id: claims.sid, userId: claims.user_id }, "logout", now);
   if (!ended) throw new TokenInvalid("Token is blacklisted");
-  await insertSecurityEvent(db, { userId: claims.user_id, type: "logged_out", client }).run();
+  await insertSecurityEvent(db, { userId: claims.user_id, type: "logged_out", client }, now).run();
 }
 
 /** simplejwt's verify: a well-signed, unexpired token of either type whose session is still live. */
-export async function verifyAnyToken(db: Database, config: Config, token: string): Promise<void> {
-  const claims = await readToken(token, config.jwtSecret, "any", INVALID_REFRESH);
-  const live = await findSessionUser(db, claims.user_id, claims.sid);
+export async function verifyAnyToken({ db, config, clock }: Deps, token: string): Promise<void> {
+  const now = clock.now();
+  const claims = await readToken(token, { secret: config.jwtSecret, type: "any", now }, INVALID_REFRESH);
+  const live = await findSessionUser(db, { userId: claims.user_id, sessionId: claims.sid }, now);
   if (!live) throw new TokenInvalid(INVALID_REFRESH);
 }
 
 export async function changePassword(
-  db: Database,
-  config: Config,
+  { db, config, clock }: Deps,
   principal: Principal,
   input: { old_password?: string; new_password1: string },
   client: ClientInfo,
@@ -161,7 +176,7 @@ export async function changePassword(
   if (rules.length > 0) problems.new_password2 = rules;
   if (Object.keys(problems).length > 0) throw new ValidationError(problems);
   const passwordHash = await hashPassword(input.new_password1);
-  const now = new Date();
+  const now = clock.now();
   // The caller's own session survives; every other login of this user and every reset link end now.
   await db.batch([
     updateUser(db, user.id, { passwordHash }),
@@ -171,7 +186,7 @@ export async function changePassword(
   ]);
 }
 
-export async function updateProfile(db: Database, principal: Principal, input: UserUpdate): Promise<UserWithPlan> {
+export async function updateProfile({ db }: Deps, principal: Principal, input: UserUpdate): Promise<UserWithPlan> {
   const { user } = principal;
   const changes: UserChanges = {};
   if (input.username !== undefined && input.username !== user.username) changes.username = input.username;

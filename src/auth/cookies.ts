@@ -1,9 +1,9 @@
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { CookieOptions } from "hono/utils/cookie";
-import type { AppEnv, Config } from "../env";
+import { requestVars, type Config } from "../env";
 import { CsrfFailed } from "../errors";
-import { randomBytes, timingSafeEqualStrings } from "./encoding";
+import { randomBytes, timingSafeEqualStrings } from "../encoding";
 import type { SessionTokens } from "./sessions";
 
 /** Django's CSRF_COOKIE_AGE: one year, so a long-open tab keeps working. */
@@ -15,31 +15,29 @@ function baseOptions(config: Config): CookieOptions {
   return { path: "/", secure: config.secureCookies, sameSite: config.sameSite };
 }
 
-export function setSessionCookies(c: Context<AppEnv>, tokens: SessionTokens, parts: "both" | "access" = "both") {
-  const config = c.var.config;
+export function setSessionCookies(c: Context, tokens: SessionTokens) {
+  const config = requestVars(c).config;
   setCookie(c, config.accessCookie, tokens.access, {
     ...baseOptions(config),
     httpOnly: true,
     expires: tokens.accessExpiration,
   });
-  if (parts === "both") {
-    setCookie(c, config.refreshCookie, tokens.refresh, {
-      ...baseOptions(config),
-      httpOnly: true,
-      expires: tokens.refreshExpiration,
-    });
-  }
+  setCookie(c, config.refreshCookie, tokens.refresh, {
+    ...baseOptions(config),
+    httpOnly: true,
+    expires: tokens.refreshExpiration,
+  });
 }
 
-export function clearSessionCookies(c: Context<AppEnv>) {
-  const config = c.var.config;
+export function clearSessionCookies(c: Context) {
+  const config = requestVars(c).config;
   deleteCookie(c, config.accessCookie, { ...baseOptions(config), httpOnly: true });
   deleteCookie(c, config.refreshCookie, { ...baseOptions(config), httpOnly: true });
 }
 
 /** The caller's CSRF token, issuing one (readable by scripts, as Django's) when it has none. */
-export function ensureCsrfCookie(c: Context<AppEnv>): string {
-  const config = c.var.config;
+export function ensureCsrfCookie(c: Context): string {
+  const config = requestVars(c).config;
   const current = getCookie(c, config.csrfCookie);
   if (current && CSRF_TOKEN.test(current)) return current;
   const token = Array.from(randomBytes(32), (b) => ALPHANUMERIC[b % ALPHANUMERIC.length]).join("");
@@ -48,8 +46,8 @@ export function ensureCsrfCookie(c: Context<AppEnv>): string {
 }
 
 /** Double submit: a request that authenticates with a cookie must echo the CSRF cookie in `X-CSRFToken`. */
-export function requireCsrf(c: Context<AppEnv>) {
-  const cookie = getCookie(c, c.var.config.csrfCookie);
+export function requireCsrf(c: Context) {
+  const cookie = getCookie(c, requestVars(c).config.csrfCookie);
   if (!cookie) throw new CsrfFailed("CSRF cookie not set.");
   const header = c.req.header("x-csrftoken");
   if (!header) throw new CsrfFailed("CSRF token missing.");

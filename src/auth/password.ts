@@ -1,4 +1,4 @@
-import { bytesToBase64, bytesToBase64Url, randomBytes, timingSafeEqualStrings } from "./encoding";
+import { bytesToBase64, bytesToBase64Url, randomBytes, timingSafeEqualStrings } from "../encoding";
 
 /** Cloudflare's production runtime refuses PBKDF2 above 100,000 iterations (local workerd does not). */
 export const PBKDF2_ITERATIONS = 100_000;

@@ -1,28 +1,10 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
-import { ApiError } from "../errors";
-
-export class TooManyRequests extends ApiError {
-  constructor(retryAfter: number) {
-    super(
-      429,
-      {
-        error: "rate_limit_exceeded",
-        message: `Too many requests. Try again in ${retryAfter} seconds.`,
-        retry_after: retryAfter,
-      },
-      { "Retry-After": String(retryAfter) },
-    );
-  }
-}
+import { clientIp } from "../client-info";
+import { TooManyRequests } from "../errors";
 
 type LimiterName = "LOGIN_LIMITER" | "REGISTRATION_LIMITER" | "PASSWORD_RESET_LIMITER" | "REFRESH_LIMITER";
-
-/** The client's address as Cloudflare's edge reports it (it overwrites whatever the client sent). */
-export function clientIp(c: Context<AppEnv>): string | undefined {
-  return c.req.header("cf-connecting-ip");
-}
 
 /**
  * The first of these JSON body fields that holds a string, normalised, for limits keyed on what is

@@ -1,5 +1,7 @@
 import { and, eq, exists, isNull, sql } from "drizzle-orm";
-import type { Bindings, Config } from "../env";
+import type { ClientInfo } from "../client-info";
+import { secondsAfter } from "../clock";
+import type { Bindings, Deps } from "../env";
 import { NotFound, ValidationError } from "../errors";
 import type { Database } from "../db/client";
 import {
@@ -11,9 +13,8 @@ import {
 } from "../db/one-time-tokens";
 import { oneTimeTokens, sessions, users, type UserRow } from "../db/schema";
 import { insertSecurityEvent } from "../db/security-events";
-import type { ClientInfo } from "../db/sessions";
 import { sendMail } from "../mail/mailer";
-import { bytesToBase64Url, randomBytes, sha256Hex } from "./encoding";
+import { bytesToBase64Url, randomBytes, sha256Hex } from "../encoding";
 import { hashPassword } from "./password";
 import { passwordProblems } from "./password-rules";
 
@@ -35,17 +36,20 @@ export function userIdFromUid(uid: string): number | undefined {
 }
 
 /** A fresh random token: the caller gets it once (in an email); only its hash is stored. */
-async function newOneTimeToken(db: Database, userId: number, purpose: TokenPurpose, lifetimeSeconds: number) {
-  const token = bytesToBase64Url(randomBytes(32));
-  const now = new Date();
+async function newOneTimeToken(
+  db: Database,
+  now: Date,
+  token: { userId: number; purpose: TokenPurpose; lifetimeSeconds: number },
+) {
+  const secret = bytesToBase64Url(randomBytes(32));
   const insert = insertOneTimeToken(db, {
-    tokenHash: await sha256Hex(token),
-    userId,
-    purpose,
+    tokenHash: await sha256Hex(secret),
+    userId: token.userId,
+    purpose: token.purpose,
     createdAt: now,
-    expiresAt: new Date(now.getTime() + lifetimeSeconds * 1000),
+    expiresAt: secondsAfter(now, token.lifetimeSeconds),
   });
-  return { token, insert };
+  return { token: secret, insert };
 }
 
 function findActiveUserByEmail(db: Database, email: string) {
@@ -61,18 +65,23 @@ function findActiveUserByEmail(db: Database, email: string) {
  * error: the caller answers the same either way (and does this after answering, so timing agrees).
  */
 export async function requestPasswordReset(
-  db: Database,
+  deps: Deps,
   env: Bindings,
-  config: Config,
   email: string,
   client: ClientInfo,
 ): Promise<void> {
+  const { db, config, clock } = deps;
   const user = await findActiveUserByEmail(db, email);
   if (!user) return;
-  const { token, insert } = await newOneTimeToken(db, user.id, "password_reset", config.passwordResetLifetime);
-  await db.batch([insert, insertSecurityEvent(db, { userId: user.id, type: "password_reset_requested", client })]);
+  const now = clock.now();
+  const { token, insert } = await newOneTimeToken(db, now, {
+    userId: user.id,
+    purpose: "password_reset",
+    lifetimeSeconds: config.passwordResetLifetime,
+  });
+  await db.batch([insert, insertSecurityEvent(db, { userId: user.id, type: "password_reset_requested", client }, now)]);
   const link = `${config.frontend.passwordResetUrl}?uid=${uidFor(user.id)}&token=${token}`;
-  await sendMail(db, env, config, {
+  await sendMail(deps, env, {
     to: user.email,
     subject: "Reset your password",
     text: [
@@ -92,13 +101,13 @@ export async function requestPasswordReset(
  * request having consumed the token, so a race or a failure changes nothing.
  */
 export async function confirmPasswordReset(
-  db: Database,
+  { db, clock }: Deps,
   input: { uid: string; token: string; new_password1: string },
   client: ClientInfo,
 ): Promise<void> {
   const userId = userIdFromUid(input.uid);
   if (userId === undefined) throw new ValidationError({ uid: INVALID_VALUE });
-  const now = new Date();
+  const now = clock.now();
   const tokenHash = await sha256Hex(input.token);
   const [[user], [token]] = await db.batch([
     db
@@ -132,7 +141,7 @@ export async function confirmPasswordReset(
   if (consumed.meta.changes === 0) throw new ValidationError({ token: INVALID_VALUE });
   await db.batch([
     invalidateOneTimeTokens(db, user.id, "password_reset", now),
-    insertSecurityEvent(db, { userId: user.id, type: "password_reset_completed", client }),
+    insertSecurityEvent(db, { userId: user.id, type: "password_reset_completed", client }, now),
   ]);
 }
 
@@ -141,30 +150,34 @@ export function attributesOf(user: UserRow) {
 }
 
 /** Mails a link that confirms the user owns the address. */
-export async function sendEmailVerification(db: Database, env: Bindings, config: Config, user: UserRow): Promise<void> {
-  const { token, insert } = await newOneTimeToken(db, user.id, "email_verification", config.emailVerificationLifetime);
+export async function sendEmailVerification(deps: Deps, env: Bindings, user: UserRow): Promise<void> {
+  const { token, insert } = await newOneTimeToken(deps.db, deps.clock.now(), {
+    userId: user.id,
+    purpose: "email_verification",
+    lifetimeSeconds: deps.config.emailVerificationLifetime,
+  });
   await insert.run();
-  await sendMail(db, env, config, {
+  await sendMail(deps, env, {
     to: user.email,
     subject: "Confirm your e-mail address",
     text: [
       `Hello ${user.username},`,
       "",
       "Please confirm this is your e-mail address by opening:",
-      `${config.frontend.emailVerificationUrl}?key=${token}`,
+      `${deps.config.frontend.emailVerificationUrl}?key=${token}`,
     ].join("\n"),
   });
 }
 
 /** dj-rest-auth's resend: always the same answer; only an unverified, active user gets mail. */
-export async function resendEmailVerification(db: Database, env: Bindings, config: Config, email: string) {
-  const user = await findActiveUserByEmail(db, email);
-  if (user && !user.emailVerified) await sendEmailVerification(db, env, config, user);
+export async function resendEmailVerification(deps: Deps, env: Bindings, email: string) {
+  const user = await findActiveUserByEmail(deps.db, email);
+  if (user && !user.emailVerified) await sendEmailVerification(deps, env, user);
 }
 
 /** Consumes a verification key; an unknown, used or expired key is a 404, as in dj-rest-auth. */
-export async function verifyEmail(db: Database, key: string, client: ClientInfo): Promise<void> {
-  const now = new Date();
+export async function verifyEmail({ db, clock }: Deps, key: string, client: ClientInfo): Promise<void> {
+  const now = clock.now();
   const tokenHash = await sha256Hex(key);
   const ownerOfKey = db
     .select({ userId: oneTimeTokens.userId })
@@ -180,5 +193,5 @@ export async function verifyEmail(db: Database, key: string, client: ClientInfo)
   ]);
   const user = verified[0];
   if (consumed.meta.changes === 0 || !user) throw new NotFound();
-  await insertSecurityEvent(db, { userId: user.id, type: "email_verified", client }).run();
+  await insertSecurityEvent(db, { userId: user.id, type: "email_verified", client }, now).run();
 }

@@ -1,10 +1,21 @@
 import type { SQL } from "drizzle-orm";
-import type { Config } from "../env";
-import { TokenInvalid } from "../errors";
+import type { ClientInfo } from "../client-info";
+import { epochSeconds, secondsAfter } from "../clock";
+import type { Config, Deps } from "../env";
+import { NotFound, TokenInvalid } from "../errors";
 import type { Database } from "../db/client";
-import { type ClientInfo, insertSession, revokeSessionOnReuse, rotateSessionRefreshToken } from "../db/sessions";
-import { insertSecurityEvent } from "../db/security-events";
-import { randomToken, sha256Hex } from "./encoding";
+import {
+  insertSession,
+  listLiveSessions,
+  revokeAllSessions,
+  revokeSession,
+  revokeSessionOnReuse,
+  rotateSessionRefreshToken,
+  type LiveSession,
+} from "../db/sessions";
+import { insertSecurityEvent, listSecurityEvents } from "../db/security-events";
+import { randomToken, sha256Hex } from "../encoding";
+import type { Principal } from "./principal";
 import { readToken, signToken } from "./tokens";
 
 export interface SessionTokens {
@@ -28,15 +39,18 @@ export interface PendingRefresh {
 
 export const INVALID_REFRESH = "Token is invalid or expired";
 
-export async function planRefresh(config: Config, sessionId: string = randomToken()): Promise<PendingRefresh> {
-  const now = new Date();
+export async function planRefresh(
+  config: Config,
+  now: Date,
+  sessionId: string = randomToken(),
+): Promise<PendingRefresh> {
   const jti = randomToken();
   return {
     sessionId,
     jti,
     jtiHash: await sha256Hex(jti),
     now,
-    expiresAt: new Date(now.getTime() + config.refreshTokenLifetime * 1000),
+    expiresAt: secondsAfter(now, config.refreshTokenLifetime),
   };
 }
 
@@ -57,20 +71,25 @@ export async function signSessionTokens(
   pending: PendingRefresh,
   userId: number,
 ): Promise<SessionTokens> {
-  const iat = Math.floor(pending.now.getTime() / 1000);
-  const accessExpiration = new Date(pending.now.getTime() + config.accessTokenLifetime * 1000);
+  const iat = epochSeconds(pending.now);
+  const accessExpiration = secondsAfter(pending.now, config.accessTokenLifetime);
   const base = { user_id: userId, sid: pending.sessionId, iat };
   const [access, refresh] = await Promise.all([
     signToken(
-      { ...base, token_type: "access", jti: randomToken(), exp: Math.floor(accessExpiration.getTime() / 1000) },
+      { ...base, token_type: "access", jti: randomToken(), exp: epochSeconds(accessExpiration) },
       config.jwtSecret,
     ),
     signToken(
-      { ...base, token_type: "refresh", jti: pending.jti, exp: Math.floor(pending.expiresAt.getTime() / 1000) },
+      { ...base, token_type: "refresh", jti: pending.jti, exp: epochSeconds(pending.expiresAt) },
       config.jwtSecret,
     ),
   ]);
   return { access, refresh, accessExpiration, refreshExpiration: pending.expiresAt };
+}
+
+/** The claims of a refresh token, checked against this deployment's secret and clock. */
+export function readRefreshToken({ config, clock }: Pick<Deps, "config" | "clock">, token: string) {
+  return readToken(token, { secret: config.jwtSecret, type: "refresh", now: clock.now() }, INVALID_REFRESH);
 }
 
 /**
@@ -78,15 +97,11 @@ export async function signSessionTokens(
  * a token that was already exchanged ends its whole session (every token descended from that login),
  * and that revocation is committed even though the request fails.
  */
-export async function rotateRefreshToken(
-  db: Database,
-  config: Config,
-  token: string,
-  client: ClientInfo,
-): Promise<SessionTokens> {
-  const claims = await readToken(token, config.jwtSecret, "refresh", INVALID_REFRESH);
+export async function rotateRefreshToken(deps: Deps, token: string, client: ClientInfo): Promise<SessionTokens> {
+  const { db, config, clock } = deps;
+  const claims = await readRefreshToken(deps, token);
   const presentedHash = await sha256Hex(claims.jti);
-  const next = await planRefresh(config, claims.sid);
+  const next = await planRefresh(config, clock.now(), claims.sid);
   const userId = await rotateSessionRefreshToken(db, {
     sessionId: claims.sid,
     presentedHash,
@@ -96,9 +111,49 @@ export async function rotateRefreshToken(
   });
   if (userId === undefined) {
     if (await revokeSessionOnReuse(db, claims.sid, presentedHash, next.now)) {
-      await insertSecurityEvent(db, { userId: claims.user_id, type: "refresh_token_reused", client }).run();
+      await insertSecurityEvent(db, { userId: claims.user_id, type: "refresh_token_reused", client }, next.now).run();
     }
     throw new TokenInvalid(INVALID_REFRESH);
   }
   return signSessionTokens(config, next, userId);
 }
+
+export interface SessionListing {
+  sessions: LiveSession[];
+  currentId: string;
+}
+
+/** The caller's live logins, and which of them this request is. */
+export async function listUserSessions({ db, clock }: Deps, principal: Principal): Promise<SessionListing> {
+  return { sessions: await listLiveSessions(db, principal.user.id, clock.now()), currentId: principal.sessionId };
+}
+
+/** Ends one of the caller's sessions; another user's, or one already ended, is a 404. */
+export async function endSession({ db, clock }: Deps, principal: Principal, sessionId: string, client: ClientInfo) {
+  const now = clock.now();
+  const userId = principal.user.id;
+  if (!(await revokeSession(db, { id: sessionId, userId }, "revoked_by_user", now))) throw new NotFound();
+  await insertSecurityEvent(db, { userId, type: "session_revoked", client }, now).run();
+}
+
+/** Ends every session of the caller, this one included. */
+export async function endAllSessions({ db, clock }: Deps, principal: Principal, client: ClientInfo) {
+  const now = clock.now();
+  const userId = principal.user.id;
+  await db.batch([
+    revokeAllSessions(db, userId, "logout_all", now),
+    insertSecurityEvent(db, { userId, type: "session_revoked", client }, now),
+  ]);
+}
+
+/** One page of the caller's security events; a page past the last is a 404, as in DRF. */
+export async function securityEventPage({ db }: Deps, principal: Principal, page: { number: number; size: number }) {
+  const { rows, total } = await listSecurityEvents(db, principal.user.id, {
+    offset: (page.number - 1) * page.size,
+    limit: page.size,
+  });
+  if (page.number > 1 && rows.length === 0) throw new NotFound();
+  return { rows, total, ...page };
+}
+
+export type SecurityEventPage = Awaited<ReturnType<typeof securityEventPage>>;

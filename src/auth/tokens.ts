@@ -1,5 +1,6 @@
 import { sign, verify } from "hono/jwt";
 import { z } from "zod";
+import { epochSeconds } from "../clock";
 import { TokenInvalid } from "../errors";
 
 /** Pinned: a token whose header names another algorithm (or `none`) is refused before its signature is read. */
@@ -14,6 +15,7 @@ const claimsSchema = z.object({
   jti: z.string().min(1),
   iat: z.number().int(),
   exp: z.number().int(),
+  nbf: z.number().int().optional(),
 });
 
 export type TokenClaims = z.infer<typeof claimsSchema>;
@@ -23,22 +25,26 @@ export async function signToken(claims: TokenClaims, secret: string): Promise<st
 }
 
 /**
- * Verifies signature, algorithm, expiry and type. Every failure is the same 401 as simplejwt's, so a
- * caller learns nothing about why a token was refused.
+ * Verifies signature, algorithm, type and — against the injected clock, not the runtime's — expiry and
+ * issue time. Every failure is the same 401 as simplejwt's, so a caller learns nothing about why a
+ * token was refused.
  */
 export async function readToken(
   token: string,
-  secret: string,
-  type: TokenType | "any",
+  expected: { secret: string; type: TokenType | "any"; now: Date },
   detail?: string,
 ): Promise<TokenClaims> {
   let payload: unknown;
   try {
-    payload = await verify(token, secret, { alg: ALGORITHM });
+    payload = await verify(token, expected.secret, { alg: ALGORITHM, exp: false, nbf: false, iat: false });
   } catch {
     throw new TokenInvalid(detail);
   }
-  const claims = claimsSchema.safeParse(payload);
-  if (!claims.success || (type !== "any" && claims.data.token_type !== type)) throw new TokenInvalid(detail);
-  return claims.data;
+  const parsed = claimsSchema.safeParse(payload);
+  if (!parsed.success) throw new TokenInvalid(detail);
+  const claims = parsed.data;
+  const now = epochSeconds(expected.now);
+  const timely = claims.exp > now && claims.iat <= now && (claims.nbf === undefined || claims.nbf <= now);
+  if (!timely || (expected.type !== "any" && claims.token_type !== expected.type)) throw new TokenInvalid(detail);
+  return claims;
 }

@@ -1,19 +1,20 @@
 import { z } from "zod";
-import type { Database } from "../db/client";
+
+import { epochSeconds, type Clock } from "../clock";
+import type { Deps } from "../env";
+import { uniqueViolationTarget, type Database } from "../db/client";
+import { selectPlanById, selectPlanByName, selectPlanByPriceId, updateCachedPrice } from "../db/plans";
 import type { PlanRow } from "../db/schema";
-import { ApiError } from "../errors";
 import {
   insertStripeEvent,
-  selectPlanById,
-  selectPlanByName,
-  selectPlanByPriceId,
   selectStripeEvent,
   selectSubscriber,
-  updateCachedPrice,
   updateSubscription,
   type SubscriberKeys,
   type SubscriptionChanges,
 } from "../db/subscriptions";
+import { InvalidWebhook, ServiceUnavailable } from "../errors";
+import { isValidStripeSignature } from "./signature";
 
 /** An id, or the object Stripe expanded in its place. */
 const stripeId = z.union([z.string(), z.object({ id: z.string() }).transform((o) => o.id)]);
@@ -80,7 +81,7 @@ const toId = (value: string | null | undefined) => (value && /^\d{1,15}$/.test(v
 /** A signed event whose object is not the shape we know is refused (400), not retried forever. */
 function parseObject<T extends z.ZodType>(schema: T, object: unknown): z.infer<T> {
   const parsed = schema.safeParse(object);
-  if (!parsed.success) throw new ApiError(400, { detail: "Unrecognised Stripe event object." });
+  if (!parsed.success) throw new InvalidWebhook("Unrecognised Stripe event object.");
   return parsed.data;
 }
 const toDate = (seconds: number | null | undefined) => (seconds ? new Date(seconds * 1000) : null);
@@ -205,11 +206,32 @@ async function resolve(db: Database, event: StripeEvent): Promise<Resolution | "
   }
 }
 
-function isDuplicateEventInsert(error: unknown): boolean {
-  for (let e: unknown = error; e instanceof Error; e = e.cause) {
-    if (e.message.includes("UNIQUE constraint failed") && e.message.includes("stripe_events.id")) return true;
+/** The signed event, or a 400: nothing is parsed before its signature is checked. */
+export async function readStripeEvent(
+  rawBody: string,
+  signature: string | undefined,
+  secret: string,
+  clock: Clock,
+): Promise<StripeEvent> {
+  if (!(await isValidStripeSignature(rawBody, signature, secret, epochSeconds(clock.now())))) {
+    throw new InvalidWebhook("Invalid Stripe signature.");
   }
-  return false;
+  let payload: unknown;
+  try {
+    payload = JSON.parse(rawBody);
+  } catch {
+    throw new InvalidWebhook("Invalid payload: not JSON.");
+  }
+  const event = stripeEventSchema.safeParse(payload);
+  if (!event.success) throw new InvalidWebhook("Invalid payload: not a Stripe event.");
+  return event.data;
+}
+
+/** A webhook delivery: verified with the endpoint's secret, then applied. */
+export async function receiveStripeWebhook(deps: Deps, rawBody: string, signature: string | undefined) {
+  const secret = deps.config.stripe.webhookSecret;
+  if (!secret) throw new ServiceUnavailable("Webhooks are not configured: STRIPE_WEBHOOK_SECRET is not set.");
+  return applyStripeEvent(deps, await readStripeEvent(rawBody, signature, secret, deps.clock));
 }
 
 /**
@@ -217,7 +239,7 @@ function isDuplicateEventInsert(error: unknown): boolean {
  * effects, so a redelivery is a no-op and a failure leaves neither (Stripe's retry applies it later).
  * Two round trips: the reads that decide, then the batch that writes.
  */
-export async function applyStripeEvent(db: Database, event: StripeEvent, now = new Date()): Promise<EventOutcome> {
+export async function applyStripeEvent({ db, clock, log }: Deps, event: StripeEvent): Promise<EventOutcome> {
   const resolution = await resolve(db, event);
   if (resolution === "duplicate") return "duplicate";
   const record = insertStripeEvent(db, {
@@ -225,17 +247,17 @@ export async function applyStripeEvent(db: Database, event: StripeEvent, now = n
     type: event.type,
     outcome: resolution.outcome,
     createdAt: event.created,
-    receivedAt: now,
+    receivedAt: clock.now(),
   });
   try {
     await db.batch([record, ...resolution.writes]);
   } catch (error) {
     // The same event delivered twice at once: the other delivery recorded and applied it.
-    if (isDuplicateEventInsert(error)) return "duplicate";
+    if (uniqueViolationTarget(error) === "stripe_events.id") return "duplicate";
     throw error;
   }
   if (resolution.outcome === "unmatched") {
-    console.warn(JSON.stringify({ level: "warn", stripeEvent: event.id, type: event.type, outcome: "unmatched" }));
+    log.warn("stripe event matched no user, plan or price", { stripeEvent: event.id, type: event.type });
   }
   return resolution.outcome;
 }

@@ -1,4 +1,4 @@
-import { bytesToHex, timingSafeEqualStrings } from "../auth/encoding";
+import { bytesToHex, timingSafeEqualStrings } from "../encoding";
 
 /** Stripe's default: a signature more than five minutes from now is refused (replays). */
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
@@ -21,7 +21,7 @@ export async function isValidStripeSignature(
   rawBody: string,
   header: string | undefined,
   secret: string,
-  nowSeconds = Math.floor(Date.now() / 1000),
+  nowSeconds: number,
 ): Promise<boolean> {
   if (!header) return false;
   let timestamp: number | undefined;

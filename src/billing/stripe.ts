@@ -1,8 +1,9 @@
 import { z } from "zod";
 import type { Config } from "../env";
-import { ApiError, NotFound, ServiceUnavailable } from "../errors";
+import { NotFound, PaymentProviderError, ServiceUnavailable } from "../errors";
+import type { Logger } from "../log";
 import type { PlanRow, UserRow } from "../db/schema";
-import { randomToken } from "../auth/encoding";
+import { randomToken } from "../encoding";
 
 /**
  * The three Stripe API calls edge-accounts makes, over `fetch`. Stripe's official SDK did this job
@@ -12,12 +13,6 @@ import { randomToken } from "../auth/encoding";
  */
 const STRIPE_API_VERSION = "2025-03-31.basil";
 const TIMEOUT_MS = 10_000;
-
-export class PaymentProviderError extends ApiError {
-  constructor(action: string) {
-    super(502, { detail: `The payment provider did not answer: could not ${action}. Please try again.` });
-  }
-}
 
 /** An error answer from Stripe (or no answer at all: status 0). */
 class StripeApiError extends Error {
@@ -46,10 +41,12 @@ export function formEncode(params: Record<string, FormValue>): URLSearchParams {
 
 export interface StripeClient {
   request(method: "GET" | "POST", path: string, params?: Record<string, FormValue>): Promise<unknown>;
+  /** The request's logger: a failed call is logged with its cause, the client is told only that it failed. */
+  log: Logger;
 }
 
 /** Built per request from config; host, port and protocol are settable so tests and dev use a fake. */
-export function createStripeClient(config: Config): StripeClient {
+export function createStripeClient(config: Config, log: Logger): StripeClient {
   const { secretKey, host, port, protocol } = config.stripe;
   if (!secretKey) throw new ServiceUnavailable("Payments are not configured: STRIPE_SECRET_KEY is not set.");
   const base = `${protocol}://${host}:${port}`;
@@ -73,6 +70,7 @@ export function createStripeClient(config: Config): StripeClient {
     return payload;
   };
   return {
+    log,
     async request(method, path, params = {}) {
       const encoded = formEncode(params).toString();
       const url = method === "GET" && encoded ? `${base}${path}?${encoded}` : `${base}${path}`;
@@ -92,6 +90,7 @@ export function createStripeClient(config: Config): StripeClient {
 
 /** Stripe's failures become a 502 that names what failed (and a 404 where Stripe says "no such …"). */
 async function callStripe<T extends z.ZodType>(
+  { log }: StripeClient,
   action: string,
   schema: T,
   call: () => Promise<unknown>,
@@ -103,7 +102,7 @@ async function callStripe<T extends z.ZodType>(
   } catch (error) {
     const status = error instanceof StripeApiError ? error.status : 0;
     if (missingIsNotFound && status === 404) throw new NotFound();
-    console.error(JSON.stringify({ level: "error", stripe: action, status, message: String(error) }));
+    log.error("stripe call failed", { action, status, cause: String(error) });
     throw new PaymentProviderError(action);
   }
   const parsed = schema.safeParse(payload);
@@ -121,7 +120,7 @@ export async function createCheckoutSession(
   priceId: string,
 ): Promise<string> {
   const metadata = { user_id: String(user.id), plan_id: String(plan.id) };
-  const session = await callStripe("create the checkout session", urlResponse, () =>
+  const session = await callStripe(stripe, "create the checkout session", urlResponse, () =>
     stripe.request("POST", "/v1/checkout/sessions", {
       mode: "subscription",
       line_items: [{ price: priceId, quantity: 1 }],
@@ -146,6 +145,7 @@ const checkoutSessionResponse = z.object({
 
 export function retrieveCheckoutSession(stripe: StripeClient, sessionId: string) {
   return callStripe(
+    stripe,
     "read the checkout session",
     checkoutSessionResponse,
     () => stripe.request("GET", `/v1/checkout/sessions/${encodeURIComponent(sessionId)}`, { expand: ["subscription"] }),
@@ -158,7 +158,7 @@ export async function createBillingPortalSession(
   config: Config,
   customerId: string,
 ): Promise<string> {
-  const session = await callStripe("open the billing portal", urlResponse, () =>
+  const session = await callStripe(stripe, "open the billing portal", urlResponse, () =>
     stripe.request("POST", "/v1/billing_portal/sessions", {
       customer: customerId,
       return_url: config.frontend.billingPortalReturnUrl,

@@ -11,12 +11,14 @@ export function createDb(d1: D1DatabaseSession) {
 
 export type Database = ReturnType<typeof createDb>;
 
-/** The column a UNIQUE violation names, found anywhere in the error's cause chain. */
-export function uniqueViolation(error: unknown): "username" | "email" | undefined {
+/**
+ * What a UNIQUE violation anywhere in the error's cause chain names — `users.username`, or
+ * `index 'users_email_lower_unique'` for an expression index — or undefined for any other error.
+ */
+export function uniqueViolationTarget(error: unknown): string | undefined {
   for (let e: unknown = error; e instanceof Error; e = e.cause) {
-    if (!e.message.includes("UNIQUE constraint failed")) continue;
-    if (e.message.includes("users.username")) return "username";
-    if (e.message.includes("users_email_lower_unique") || e.message.includes("users.email")) return "email";
+    const match = /UNIQUE constraint failed: ([^:]+?)(?::|$)/.exec(e.message);
+    if (match) return match[1]?.trim();
   }
   return undefined;
 }

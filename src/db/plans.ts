@@ -1,6 +1,7 @@
-import { and, eq, exists, isNull, sql } from "drizzle-orm";
+import { and, eq, exists, or, sql } from "drizzle-orm";
 import type { Database } from "./client";
 import { plans, sessions, users, type PlanRow } from "./schema";
+import { sessionIsLive } from "./sessions";
 
 export interface PlanListing {
   plans: PlanRow[];
@@ -14,15 +15,19 @@ export interface PlanListing {
  * Every plan in display order, plus what the caller needs to mark its own plan — one query, whose
  * subqueries check the caller's session the way the auth middleware does.
  */
-export async function listPlans(db: Database, caller?: { userId: number; sessionId: string }): Promise<PlanListing> {
+export async function listPlans(
+  db: Database,
+  caller: { userId: number; sessionId: string } | undefined,
+  now: Date,
+): Promise<PlanListing> {
   let callerPlanId = sql<number | null>`null`;
   let callerLive = sql<number>`1`;
   if (caller) {
     const liveSession = db
       .select({ one: sql`1` })
       .from(sessions)
-      .where(and(eq(sessions.id, caller.sessionId), eq(sessions.userId, users.id), isNull(sessions.revokedAt)));
-    const liveCaller = and(eq(users.id, caller.userId), eq(users.isActive, true), exists(liveSession));
+      .where(and(eq(sessions.id, caller.sessionId), eq(sessions.userId, users.id), sessionIsLive(now)));
+    const liveCaller = and(eq(users.id, caller.userId), exists(liveSession));
     callerPlanId = sql<number | null>`${db.select({ planId: users.planId }).from(users).where(liveCaller)}`;
     callerLive = sql<number>`${exists(
       db
@@ -41,4 +46,39 @@ export async function listPlans(db: Database, caller?: { userId: number; session
     callerPlanId: rows[0]?.callerPlanId ?? null,
     callerLive: rows.length === 0 || Boolean(rows[0]?.callerLive),
   };
+}
+
+export function selectPlanById(db: Database, planId: number) {
+  return db.select().from(plans).where(eq(plans.id, planId));
+}
+
+export function selectPlanByName(db: Database, name: string) {
+  return db.select().from(plans).where(eq(plans.name, name));
+}
+
+export function selectPlanByPriceId(db: Database, priceId: string) {
+  return db
+    .select()
+    .from(plans)
+    .where(or(eq(plans.monthlyPriceId, priceId), eq(plans.yearlyPriceId, priceId)));
+}
+
+export interface CachedPrice {
+  unitAmount: number | null;
+  currency: string | null;
+  interval: string | null;
+}
+
+/** Refreshes the cached amount wherever a plan sells this price (monthly or yearly column). */
+export function updateCachedPrice(db: Database, priceId: string, price: CachedPrice) {
+  return [
+    db
+      .update(plans)
+      .set({ monthlyUnitAmount: price.unitAmount, monthlyCurrency: price.currency, monthlyInterval: price.interval })
+      .where(eq(plans.monthlyPriceId, priceId)),
+    db
+      .update(plans)
+      .set({ yearlyUnitAmount: price.unitAmount, yearlyCurrency: price.currency, yearlyInterval: price.interval })
+      .where(eq(plans.yearlyPriceId, priceId)),
+  ] as const;
 }

@@ -1,7 +1,7 @@
 import { count, desc, eq } from "drizzle-orm";
 import type { Database } from "./client";
 import { securityEvents } from "./schema";
-import type { ClientInfo } from "./sessions";
+import type { ClientInfo } from "../client-info";
 
 export type SecurityEventType =
   | "login_succeeded"
@@ -17,7 +17,7 @@ export type SecurityEventType =
 export function insertSecurityEvent(
   db: Database,
   event: { userId: number | null; type: SecurityEventType; client: ClientInfo },
-  now = new Date(),
+  now: Date,
 ) {
   const { userId, type, client } = event;
   return db.insert(securityEvents).values({ userId, type, ip: client.ip, userAgent: client.userAgent, createdAt: now });

@@ -1,11 +1,18 @@
-import { and, desc, eq, exists, gt, isNull, ne, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, gt, isNull, ne, sql, type SQL } from "drizzle-orm";
+import type { ClientInfo } from "../client-info";
 import type { Database } from "./client";
 import { sessions, users } from "./schema";
 
-/** What is recorded about the client behind a request (sessions, security events). */
-export interface ClientInfo {
-  userAgent: string | null;
-  ip: string | null;
+/**
+ * The one rule of a live session, used by every query that authenticates: not revoked, its refresh
+ * token (the session's lifetime) unexpired, and its user active.
+ */
+export function sessionIsLive(now: Date): SQL {
+  return and(
+    isNull(sessions.revokedAt),
+    gt(sessions.refreshExpiresAt, now),
+    sql`exists (select 1 from ${users} where ${users.id} = ${sessions.userId} and ${users.isActive} = 1)`,
+  ) as SQL;
 }
 
 export interface NewSession extends ClientInfo {
@@ -24,16 +31,12 @@ export function insertSession(db: Database, session: NewSession) {
 
 /**
  * Rotates a session's refresh token, compare-and-swap: only if the presented token is the session's
- * current one, unexpired, the session live and its user active. Returns the user id when this call won.
+ * current one and the session is live. Returns the user id when this call won.
  */
 export async function rotateSessionRefreshToken(
   db: Database,
   rotation: { sessionId: string; presentedHash: string; nextHash: string; nextExpiresAt: Date; now: Date },
 ): Promise<number | undefined> {
-  const activeUser = db
-    .select({ one: sql`1` })
-    .from(users)
-    .where(and(eq(users.id, sessions.userId), eq(users.isActive, true)));
   const row = await db
     .update(sessions)
     .set({ refreshJtiHash: rotation.nextHash, refreshExpiresAt: rotation.nextExpiresAt, lastUsedAt: rotation.now })
@@ -41,9 +44,7 @@ export async function rotateSessionRefreshToken(
       and(
         eq(sessions.id, rotation.sessionId),
         eq(sessions.refreshJtiHash, rotation.presentedHash),
-        gt(sessions.refreshExpiresAt, rotation.now),
-        isNull(sessions.revokedAt),
-        exists(activeUser),
+        sessionIsLive(rotation.now),
       ),
     )
     .returning({ userId: sessions.userId })
@@ -86,7 +87,14 @@ export function revokeOtherSessions(db: Database, userId: number, keepSessionId:
     .where(and(eq(sessions.userId, userId), ne(sessions.id, keepSessionId), isNull(sessions.revokedAt)));
 }
 
-/** A user's live sessions (not revoked, refresh token unexpired), most recently used first. */
+export function revokeAllSessions(db: Database, userId: number, reason: string, now: Date) {
+  return db
+    .update(sessions)
+    .set({ revokedAt: now, revokedReason: reason })
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)));
+}
+
+/** A user's live sessions, most recently used first. */
 export function listLiveSessions(db: Database, userId: number, now: Date) {
   return db
     .select({
@@ -97,14 +105,9 @@ export function listLiveSessions(db: Database, userId: number, now: Date) {
       ip: sessions.ip,
     })
     .from(sessions)
-    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.refreshExpiresAt, now)))
+    .where(and(eq(sessions.userId, userId), sessionIsLive(now)))
     .orderBy(desc(sessions.lastUsedAt))
     .all();
 }
 
-export function revokeAllSessions(db: Database, userId: number, reason: string, now: Date) {
-  return db
-    .update(sessions)
-    .set({ revokedAt: now, revokedReason: reason })
-    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)));
-}
+export type LiveSession = Awaited<ReturnType<typeof listLiveSessions>>[number];

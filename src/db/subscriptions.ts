@@ -1,6 +1,6 @@
 import { and, eq, isNull, lte, or, sql, type SQL } from "drizzle-orm";
 import type { Database } from "./client";
-import { plans, stripeEvents, users } from "./schema";
+import { stripeEvents, users } from "./schema";
 
 export interface SubscriberKeys {
   subscriptionId?: string | null;
@@ -26,21 +26,6 @@ export function selectSubscriber(db: Database, keys: SubscriberKeys) {
     .where(matches.length > 0 ? or(...matches.map(([when]) => when)) : sql`0`)
     .orderBy(rank)
     .limit(1);
-}
-
-export function selectPlanById(db: Database, planId: number) {
-  return db.select().from(plans).where(eq(plans.id, planId));
-}
-
-export function selectPlanByName(db: Database, name: string) {
-  return db.select().from(plans).where(eq(plans.name, name));
-}
-
-export function selectPlanByPriceId(db: Database, priceId: string) {
-  return db
-    .select()
-    .from(plans)
-    .where(or(eq(plans.monthlyPriceId, priceId), eq(plans.yearlyPriceId, priceId)));
 }
 
 export function selectStripeEvent(db: Database, eventId: string) {
@@ -76,24 +61,4 @@ export function updateSubscription(db: Database, userId: number, changes: Subscr
     .update(users)
     .set(set)
     .where(and(eq(users.id, userId), or(isNull(users.subscriptionEventAt), lte(users.subscriptionEventAt, eventAt))));
-}
-
-export interface CachedPrice {
-  unitAmount: number | null;
-  currency: string | null;
-  interval: string | null;
-}
-
-/** Refreshes the cached amount wherever a plan sells this price (monthly or yearly column). */
-export function updateCachedPrice(db: Database, priceId: string, price: CachedPrice) {
-  return [
-    db
-      .update(plans)
-      .set({ monthlyUnitAmount: price.unitAmount, monthlyCurrency: price.currency, monthlyInterval: price.interval })
-      .where(eq(plans.monthlyPriceId, priceId)),
-    db
-      .update(plans)
-      .set({ yearlyUnitAmount: price.unitAmount, yearlyCurrency: price.currency, yearlyInterval: price.interval })
-      .where(eq(plans.yearlyPriceId, priceId)),
-  ] as const;
 }

@@ -1,6 +1,7 @@
-import { and, desc, eq, isNull, ne, or, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, ne, or, sql, type SQL } from "drizzle-orm";
 import type { Database } from "./client";
 import { plans, sessions, users, type PlanRow, type UserRow } from "./schema";
+import { sessionIsLive } from "./sessions";
 
 export interface UserWithPlan {
   user: UserRow;
@@ -9,16 +10,17 @@ export interface UserWithPlan {
 
 const lowerEmail = sql`lower(${users.email})`;
 
-/** The user behind a token, in one query: active, and its session not revoked. */
+/** The user behind a token, in one query: its session live (see `sessionIsLive`). */
 export async function findSessionUser(
   db: Database,
-  userId: number,
-  sessionId: string,
+  token: { userId: number; sessionId: string },
+  now: Date,
 ): Promise<UserWithPlan | undefined> {
+  const { userId, sessionId } = token;
   return db
     .select({ user: users, plan: plans })
     .from(users)
-    .innerJoin(sessions, and(eq(sessions.id, sessionId), eq(sessions.userId, users.id), isNull(sessions.revokedAt)))
+    .innerJoin(sessions, and(eq(sessions.id, sessionId), eq(sessions.userId, users.id), sessionIsLive(now)))
     .leftJoin(plans, eq(plans.id, users.planId))
     .where(and(eq(users.id, userId), eq(users.isActive, true)))
     .get();

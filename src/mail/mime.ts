@@ -1,4 +1,4 @@
-import { bytesToBase64, randomToken } from "../auth/encoding";
+import { bytesToBase64, randomToken } from "../encoding";
 
 export interface MailMessage {
   from: string;
@@ -17,7 +17,7 @@ function encodeHeader(value: string): string {
  * A text/plain RFC 5322 message, as Cloudflare's send_email binding wants it: it refuses one without a
  * Message-ID. The body is base64 (76-column lines), so any UTF-8 text and line length is safe.
  */
-export function buildMimeMessage(message: MailMessage, now = new Date()): string {
+export function buildMimeMessage(message: MailMessage, now: Date): string {
   const domain = message.from.slice(message.from.lastIndexOf("@") + 1);
   const body = bytesToBase64(new TextEncoder().encode(message.text)).replace(/.{76}/g, "$&\r\n");
   return [

@@ -1,12 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
-import { createRouter } from "../app";
+import { createRouter, runAfterResponse } from "../app";
+import { clientInfo } from "../client-info";
 import type { AppEnv } from "../env";
-import { TokenInvalid } from "../errors";
+import { NotAuthenticated, TokenInvalid } from "../errors";
 import { changePassword, logIn, logOut, registerUser, verifyAnyToken, type SignedIn } from "../auth/accounts";
 import { clearSessionCookies, ensureCsrfCookie, requireCsrf, setSessionCookies } from "../auth/cookies";
-import { clientInfo, principalOf, requireUser, runAfterResponse } from "../auth/middleware";
+import { signedInOnly } from "../auth/middleware";
 import { loginLimit, passwordResetLimit, refreshLimit, registrationLimit } from "../auth/rate-limit";
 import {
   confirmPasswordReset,
@@ -77,11 +78,8 @@ export const authRoutes = createRouter()
       },
     }),
     async (c) => {
-      const { db, config } = c.var;
-      const { account, tokens } = await registerUser(db, config, c.req.valid("json"), clientInfo(c));
-      if (config.emailVerification !== "none") {
-        await sendEmailVerification(db, c.env, config, account.user);
-      }
+      const { account, tokens } = await registerUser(c.var, c.req.valid("json"), clientInfo(c));
+      if (c.var.config.emailVerification !== "none") await sendEmailVerification(c.var, c.env, account.user);
       if (!tokens) return c.json({ detail: "Verification e-mail sent." }, 201);
       return c.json(signedInResponse(c, { account, tokens }), 201);
     },
@@ -97,7 +95,7 @@ export const authRoutes = createRouter()
       responses: { 200: json(loginResponseSchema, "Signed in"), 400: errorResponses[400], 429: errorResponses[429] },
     }),
     async (c) => {
-      const signedIn = await logIn(c.var.db, c.var.config, c.req.valid("json"), clientInfo(c));
+      const signedIn = await logIn(c.var, c.req.valid("json"), clientInfo(c));
       return c.json(signedInResponse(c, signedIn), 200);
     },
   )
@@ -117,8 +115,8 @@ export const authRoutes = createRouter()
     async (c) => {
       const presented = presentedRefreshToken(c, c.req.valid("json").refresh);
       clearSessionCookies(c);
-      if (!presented) return c.json({ detail: "Refresh token was not included in cookie data." }, 401);
-      await logOut(c.var.db, c.var.config, presented.token, clientInfo(c));
+      if (!presented) throw new NotAuthenticated("Refresh token was not included in cookie data.");
+      await logOut(c.var, presented.token, clientInfo(c));
       return c.json({ detail: "Successfully logged out." }, 200);
     },
   )
@@ -140,7 +138,7 @@ export const authRoutes = createRouter()
     async (c) => {
       const presented = presentedRefreshToken(c, c.req.valid("json").refresh);
       if (!presented) throw new TokenInvalid("No valid refresh token found.");
-      const tokens = await rotateRefreshToken(c.var.db, c.var.config, presented.token, clientInfo(c));
+      const tokens = await rotateRefreshToken(c.var, presented.token, clientInfo(c));
       const access = { access: tokens.access, access_expiration: tokens.accessExpiration.toISOString() };
       if (presented.via === "cookie") {
         setSessionCookies(c, tokens);
@@ -162,7 +160,7 @@ export const authRoutes = createRouter()
       responses: { 200: json(emptySchema, "The token is valid"), 400: errorResponses[400], 401: errorResponses[401] },
     }),
     async (c) => {
-      await verifyAnyToken(c.var.db, c.var.config, c.req.valid("json").token);
+      await verifyAnyToken(c.var, c.req.valid("json").token);
       return c.json({}, 200);
     },
   )
@@ -182,13 +180,13 @@ export const authRoutes = createRouter()
       path: "/password/change",
       operationId: "changePassword",
       tags,
-      middleware: [requireUser],
+      middleware: signedInOnly,
       security: signedInSecurity,
       request: { body: jsonBody(passwordChangeSchema) },
       responses: { 200: json(detailSchema, "Password changed; other sessions ended"), ...errorResponses },
     }),
     async (c) => {
-      await changePassword(c.var.db, c.var.config, principalOf(c), c.req.valid("json"), clientInfo(c));
+      await changePassword(c.var, c.var.principal, c.req.valid("json"), clientInfo(c));
       return c.json({ detail: "New password has been saved." }, 200);
     },
   )
@@ -207,13 +205,9 @@ export const authRoutes = createRouter()
       },
     }),
     (c) => {
-      const { db, config } = c.var;
       // Looked up and mailed after the answer, so known and unknown addresses answer alike in time too.
-      runAfterResponse(
-        c,
-        "password reset",
-        requestPasswordReset(db, c.env, config, c.req.valid("json").email, clientInfo(c)),
-      );
+      const work = requestPasswordReset(c.var, c.env, c.req.valid("json").email, clientInfo(c));
+      runAfterResponse(c, "password reset", work);
       return c.json({ detail: "Password reset e-mail has been sent." }, 200);
     },
   )
@@ -230,7 +224,7 @@ export const authRoutes = createRouter()
       },
     }),
     async (c) => {
-      await confirmPasswordReset(c.var.db, c.req.valid("json"), clientInfo(c));
+      await confirmPasswordReset(c.var, c.req.valid("json"), clientInfo(c));
       return c.json({ detail: "Password has been reset with the new password." }, 200);
     },
   )
@@ -248,7 +242,7 @@ export const authRoutes = createRouter()
       },
     }),
     async (c) => {
-      await verifyEmail(c.var.db, c.req.valid("json").key, clientInfo(c));
+      await verifyEmail(c.var, c.req.valid("json").key, clientInfo(c));
       return c.json({ detail: "ok" }, 200);
     },
   )
@@ -267,7 +261,7 @@ export const authRoutes = createRouter()
       },
     }),
     async (c) => {
-      await resendEmailVerification(c.var.db, c.env, c.var.config, c.req.valid("json").email);
+      await resendEmailVerification(c.var, c.env, c.req.valid("json").email);
       return c.json({ detail: "ok" }, 200);
     },
   );

@@ -1,13 +1,12 @@
 import { createRoute } from "@hono/zod-openapi";
 import { createRouter } from "../app";
-import { ApiError, ServiceUnavailable } from "../errors";
-import { principalOf, requireUser } from "../auth/middleware";
+import { signedInOnly } from "../auth/middleware";
 import { openBillingPortal, startCheckout, verifyCheckout } from "../billing/checkout";
-import { applyStripeEvent, stripeEventSchema } from "../billing/events";
-import { isValidStripeSignature } from "../billing/signature";
+import { receiveStripeWebhook } from "../billing/events";
 import {
   billingErrorSchema,
   checkoutSchema,
+  serializeVerifiedSubscription,
   urlSchema,
   verifiedSubscriptionSchema,
   verifySessionQuerySchema,
@@ -16,24 +15,9 @@ import {
 import { detailSchema, errorResponses, json, jsonBody, signedInSecurity } from "../schemas/common";
 
 const tags = ["payments"];
+const signedIn = { tags, middleware: signedInOnly, security: signedInSecurity };
 const unavailable = json(detailSchema, "Payments are not configured (no STRIPE_SECRET_KEY)");
 const providerFailed = json(detailSchema, "Stripe failed to answer");
-
-/** The signed event, or a 400: nothing is parsed before its signature is checked. */
-async function verifiedEvent(rawBody: string, signature: string | undefined, secret: string) {
-  if (!(await isValidStripeSignature(rawBody, signature, secret))) {
-    throw new ApiError(400, { detail: "Invalid Stripe signature." });
-  }
-  let payload: unknown;
-  try {
-    payload = JSON.parse(rawBody);
-  } catch {
-    throw new ApiError(400, { detail: "Invalid payload: not JSON." });
-  }
-  const event = stripeEventSchema.safeParse(payload);
-  if (!event.success) throw new ApiError(400, { detail: "Invalid payload: not a Stripe event." });
-  return event.data;
-}
 
 export const paymentRoutes = createRouter()
   .openapi(
@@ -51,10 +35,7 @@ export const paymentRoutes = createRouter()
       },
     }),
     async (c) => {
-      const secret = c.var.config.stripe.webhookSecret;
-      if (!secret) throw new ServiceUnavailable("Webhooks are not configured: STRIPE_WEBHOOK_SECRET is not set.");
-      const event = await verifiedEvent(await c.req.text(), c.req.header("stripe-signature"), secret);
-      const outcome = await applyStripeEvent(c.var.db, event);
+      const outcome = await receiveStripeWebhook(c.var, await c.req.text(), c.req.header("stripe-signature"));
       return c.json({ received: true as const, outcome }, 200);
     },
   )
@@ -63,9 +44,7 @@ export const paymentRoutes = createRouter()
       method: "post",
       path: "/payments/create-checkout-session",
       operationId: "createCheckoutSession",
-      tags,
-      middleware: [requireUser],
-      security: signedInSecurity,
+      ...signedIn,
       request: { body: jsonBody(checkoutSchema) },
       responses: {
         200: json(urlSchema, "The Stripe Checkout page to send the user to"),
@@ -76,7 +55,7 @@ export const paymentRoutes = createRouter()
       },
     }),
     async (c) => {
-      const url = await startCheckout(c.var.db, c.var.config, principalOf(c), c.req.valid("json"));
+      const url = await startCheckout(c.var, c.var.principal, c.req.valid("json"));
       return c.json({ url }, 200);
     },
   )
@@ -85,23 +64,21 @@ export const paymentRoutes = createRouter()
       method: "get",
       path: "/payments/verify-session",
       operationId: "verifyCheckoutSession",
-      tags,
-      middleware: [requireUser],
-      security: signedInSecurity,
+      ...signedIn,
       request: { query: verifySessionQuerySchema },
       responses: {
         200: json(verifiedSubscriptionSchema, "The caller's completed checkout, now applied"),
         400: errorResponses[400],
         401: errorResponses[401],
         404: json(detailSchema, "No such session, or not the caller's"),
+        409: json(detailSchema, "The subscription's price is not sold by any plan"),
         502: providerFailed,
         503: unavailable,
       },
     }),
     async (c) => {
-      const { session_id } = c.req.valid("query");
-      const subscription = await verifyCheckout(c.var.db, c.var.config, principalOf(c), session_id);
-      return c.json({ success: true as const, subscription }, 200);
+      const verified = await verifyCheckout(c.var, c.var.principal, c.req.valid("query").session_id);
+      return c.json(serializeVerifiedSubscription(verified), 200);
     },
   )
   .openapi(
@@ -109,9 +86,7 @@ export const paymentRoutes = createRouter()
       method: "post",
       path: "/billing/portal",
       operationId: "createBillingPortalSession",
-      tags,
-      middleware: [requireUser],
-      security: signedInSecurity,
+      ...signedIn,
       responses: {
         200: json(urlSchema, "The Stripe billing portal to send the user to"),
         400: json(billingErrorSchema, "The user has no Stripe customer yet"),
@@ -121,5 +96,5 @@ export const paymentRoutes = createRouter()
         503: unavailable,
       },
     }),
-    async (c) => c.json({ url: await openBillingPortal(c.var.config, principalOf(c)) }, 200),
+    async (c) => c.json({ url: await openBillingPortal(c.var, c.var.principal) }, 200),
   );

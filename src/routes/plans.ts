@@ -1,12 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../app";
-import { TokenInvalid } from "../errors";
 import { readAccessClaims } from "../auth/middleware";
-import { planPrice } from "../billing/prices";
-import { listPlans } from "../db/plans";
+import { offeredPlans } from "../billing/plans";
 import { plansQuerySchema } from "../schemas/billing";
 import { errorResponses, json } from "../schemas/common";
-import { planSchema, serializePlan } from "../schemas/user";
+import { planSchema, serializePlans } from "../schemas/user";
 
 export const planRoutes = createRouter().openapi(
   createRoute({
@@ -23,14 +21,7 @@ export const planRoutes = createRouter().openapi(
     },
   }),
   async (c) => {
-    const { billing } = c.req.valid("query");
     const caller = (await readAccessClaims(c))?.claims;
-    const listing = await listPlans(c.var.db, caller && { userId: caller.user_id, sessionId: caller.sid });
-    if (!listing.callerLive) throw new TokenInvalid();
-    const offered = billing ? listing.plans.filter((plan) => planPrice(plan, billing) !== null) : listing.plans;
-    return c.json(
-      offered.map((plan) => serializePlan(plan, plan.id === listing.callerPlanId)),
-      200,
-    );
+    return c.json(serializePlans(await offeredPlans(c.var, caller, c.req.valid("query").billing)), 200);
   },
 );

@@ -1,15 +1,21 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../app";
-import { NotFound } from "../errors";
+import { clientInfo } from "../client-info";
 import { clearSessionCookies } from "../auth/cookies";
-import { clientInfo, principalOf, requireUser } from "../auth/middleware";
-import { insertSecurityEvent, listSecurityEvents } from "../db/security-events";
-import { listLiveSessions, revokeAllSessions, revokeSession } from "../db/sessions";
+import { signedInOnly } from "../auth/middleware";
+import { endAllSessions, endSession, listUserSessions, securityEventPage } from "../auth/sessions";
 import { detailSchema, errorResponses, json, signedInSecurity } from "../schemas/common";
-import { pageQuerySchema, securityEventPageSchema, sessionParamsSchema, sessionSchema } from "../schemas/sessions";
+import {
+  DEFAULT_PAGE_SIZE,
+  pageQuerySchema,
+  securityEventPageSchema,
+  serializeSecurityEventPage,
+  serializeSessions,
+  sessionParamsSchema,
+  sessionSchema,
+} from "../schemas/sessions";
 
-const common = { tags: ["sessions"], middleware: [requireUser], security: signedInSecurity };
-const DEFAULT_PAGE_SIZE = 20;
+const common = { tags: ["sessions"], middleware: signedInOnly, security: signedInSecurity };
 
 export const sessionRoutes = createRouter()
   .openapi(
@@ -23,21 +29,7 @@ export const sessionRoutes = createRouter()
         401: errorResponses[401],
       },
     }),
-    async (c) => {
-      const principal = principalOf(c);
-      const rows = await listLiveSessions(c.var.db, principal.user.id, new Date());
-      return c.json(
-        rows.map((s) => ({
-          id: s.id,
-          created: s.createdAt.toISOString(),
-          last_used: s.lastUsedAt.toISOString(),
-          user_agent: s.userAgent,
-          ip: s.ip,
-          current: s.id === principal.sessionId,
-        })),
-        200,
-      );
-    },
+    async (c) => c.json(serializeSessions(await listUserSessions(c.var, c.var.principal)), 200),
   )
   .openapi(
     createRoute({
@@ -54,12 +46,9 @@ export const sessionRoutes = createRouter()
       },
     }),
     async (c) => {
-      const { user, sessionId } = principalOf(c);
       const { id } = c.req.valid("param");
-      if (!(await revokeSession(c.var.db, { id, userId: user.id }, "revoked_by_user", new Date())))
-        throw new NotFound();
-      await insertSecurityEvent(c.var.db, { userId: user.id, type: "session_revoked", client: clientInfo(c) }).run();
-      if (id === sessionId) clearSessionCookies(c);
+      await endSession(c.var, c.var.principal, id, clientInfo(c));
+      if (id === c.var.principal.sessionId) clearSessionCookies(c);
       return c.json({ detail: "Session revoked." }, 200);
     },
   )
@@ -76,12 +65,7 @@ export const sessionRoutes = createRouter()
       },
     }),
     async (c) => {
-      const { user } = principalOf(c);
-      const now = new Date();
-      await c.var.db.batch([
-        revokeAllSessions(c.var.db, user.id, "logout_all", now),
-        insertSecurityEvent(c.var.db, { userId: user.id, type: "session_revoked", client: clientInfo(c) }, now),
-      ]);
+      await endAllSessions(c.var, c.var.principal, clientInfo(c));
       clearSessionCookies(c);
       return c.json({ detail: "Successfully logged out of all sessions." }, 200);
     },
@@ -101,29 +85,8 @@ export const sessionRoutes = createRouter()
       },
     }),
     async (c) => {
-      const { user } = principalOf(c);
-      const { page = 1, page_size: size = DEFAULT_PAGE_SIZE } = c.req.valid("query");
-      const { rows, total } = await listSecurityEvents(c.var.db, user.id, { offset: (page - 1) * size, limit: size });
-      if (page > 1 && rows.length === 0) throw new NotFound();
-      const pageUrl = (n: number) => {
-        const url = new URL(c.req.url);
-        url.searchParams.set("page", String(n));
-        return url.href;
-      };
-      return c.json(
-        {
-          count: total,
-          next: page * size < total ? pageUrl(page + 1) : null,
-          previous: page > 1 ? pageUrl(page - 1) : null,
-          results: rows.map((e) => ({
-            id: e.id,
-            type: e.type,
-            created: e.createdAt.toISOString(),
-            ip: e.ip,
-            user_agent: e.userAgent,
-          })),
-        },
-        200,
-      );
+      const { page = 1, page_size = DEFAULT_PAGE_SIZE } = c.req.valid("query");
+      const events = await securityEventPage(c.var, c.var.principal, { number: page, size: page_size });
+      return c.json(serializeSecurityEventPage(events, c.req.url), 200);
     },
   );

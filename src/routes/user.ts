@@ -1,14 +1,14 @@
 import { createRoute } from "@hono/zod-openapi";
 import { createRouter } from "../app";
 import { updateProfile } from "../auth/accounts";
-import { principalOf, requireUser } from "../auth/middleware";
+import { signedInOnly } from "../auth/middleware";
 import { errorResponses, json, jsonBody, signedInSecurity } from "../schemas/common";
 import { serializeUser, userPatchSchema, userPutSchema, userSchema } from "../schemas/user";
 
 const common = {
   path: "/user",
   tags: ["auth"],
-  middleware: [requireUser],
+  middleware: signedInOnly,
   security: signedInSecurity,
 };
 
@@ -20,7 +20,7 @@ export const userRoutes = createRouter()
       operationId: "getUser",
       responses: { 200: json(userSchema, "The signed-in user"), 401: errorResponses[401] },
     }),
-    (c) => c.json(serializeUser(principalOf(c)), 200),
+    (c) => c.json(serializeUser(c.var.principal), 200),
   )
   .openapi(
     createRoute({
@@ -30,7 +30,7 @@ export const userRoutes = createRouter()
       request: { body: jsonBody(userPutSchema) },
       responses: { 200: json(userSchema, "The updated user"), ...errorResponses },
     }),
-    async (c) => c.json(serializeUser(await updateProfile(c.var.db, principalOf(c), c.req.valid("json"))), 200),
+    async (c) => c.json(serializeUser(await updateProfile(c.var, c.var.principal, c.req.valid("json"))), 200),
   )
   .openapi(
     createRoute({
@@ -40,5 +40,5 @@ export const userRoutes = createRouter()
       request: { body: jsonBody(userPatchSchema) },
       responses: { 200: json(userSchema, "The updated user"), ...errorResponses },
     }),
-    async (c) => c.json(serializeUser(await updateProfile(c.var.db, principalOf(c), c.req.valid("json"))), 200),
+    async (c) => c.json(serializeUser(await updateProfile(c.var, c.var.principal, c.req.valid("json"))), 200),
   );

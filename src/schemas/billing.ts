@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import type { VerifiedSubscription } from "../billing/checkout";
 import { body, integer } from "./fields";
 
 /** DRF's ChoiceField message. */
@@ -45,3 +46,20 @@ export const webhookReceivedSchema = z
   .openapi("WebhookReceived");
 
 export const billingErrorSchema = z.object({ error: z.string() }).openapi("BillingError");
+
+export function serializeVerifiedSubscription({
+  subscription,
+  plan,
+  period,
+}: VerifiedSubscription): z.infer<typeof verifiedSubscriptionSchema> {
+  return {
+    success: true,
+    subscription: {
+      id: subscription.id,
+      plan_name: plan.name,
+      status: subscription.status,
+      current_period_start: period.start?.toISOString() ?? null,
+      current_period_end: period.end?.toISOString() ?? null,
+    },
+  };
+}

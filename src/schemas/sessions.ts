@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import type { SecurityEventPage, SessionListing } from "../auth/sessions";
 import { integer } from "./fields";
 
 const timestamp = z.string().openapi({ format: "date-time" });
@@ -49,3 +50,40 @@ export const securityEventPageSchema = z
     results: z.array(securityEventSchema),
   })
   .openapi("PaginatedSecurityEvents");
+
+export const DEFAULT_PAGE_SIZE = 20;
+
+export function serializeSessions({ sessions, currentId }: SessionListing): Array<z.infer<typeof sessionSchema>> {
+  return sessions.map((s) => ({
+    id: s.id,
+    created: s.createdAt.toISOString(),
+    last_used: s.lastUsedAt.toISOString(),
+    user_agent: s.userAgent,
+    ip: s.ip,
+    current: s.id === currentId,
+  }));
+}
+
+/** DRF's page-number pagination: `next` and `previous` are the request's URL with another `page`. */
+export function serializeSecurityEventPage(
+  page: SecurityEventPage,
+  requestUrl: string,
+): z.infer<typeof securityEventPageSchema> {
+  const pageUrl = (n: number) => {
+    const url = new URL(requestUrl);
+    url.searchParams.set("page", String(n));
+    return url.href;
+  };
+  return {
+    count: page.total,
+    next: page.number * page.size < page.total ? pageUrl(page.number + 1) : null,
+    previous: page.number > 1 ? pageUrl(page.number - 1) : null,
+    results: page.rows.map((e) => ({
+      id: e.id,
+      type: e.type,
+      created: e.createdAt.toISOString(),
+      ip: e.ip,
+      user_agent: e.userAgent,
+    })),
+  };
+}

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { UserWithPlan } from "../db/users";
 import type { PlanRow } from "../db/schema";
+import type { PlanOffer } from "../billing/plans";
 import { planPrice } from "../billing/prices";
 import { body, date, email, optionalText, username } from "./fields";
 
@@ -52,6 +53,10 @@ export function serializePlan(plan: PlanRow, isCurrent: boolean): PlanBody {
     yearly_price: planPrice(plan, "yearly"),
     is_current: isCurrent,
   };
+}
+
+export function serializePlans(offer: PlanOffer): PlanBody[] {
+  return offer.plans.map((plan) => serializePlan(plan, plan.id === offer.currentPlanId));
 }
 
 /** The user object of the contract: fields picked one by one, so nothing internal can leak. */

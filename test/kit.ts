@@ -1,0 +1,160 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { sign } from "hono/jwt";
+import { expect } from "vitest";
+import type { z } from "zod";
+import type { Clock } from "../src/clock";
+import { readConfig } from "../src/env";
+import { createWorker } from "../src/index";
+import type { loginResponseSchema, refreshResponseSchema } from "../src/schemas/auth";
+
+export const ORIGIN = "http://localhost:3000";
+
+/** The clock the tested worker reads: real time plus whatever a test has moved it on. */
+class TestClock implements Clock {
+  private offsetMs = 0;
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+  advance(seconds: number) {
+    this.offsetMs += seconds * 1000;
+  }
+}
+
+export const clock = new TestClock();
+const worker = createWorker(clock);
+
+/** The cookie names of the configuration the tests run with. */
+export const COOKIES = (() => {
+  const config = readConfig(env);
+  return { access: config.accessCookie, refresh: config.refreshCookie, csrf: config.csrfCookie };
+})();
+
+export type LoginPayload = z.infer<typeof loginResponseSchema>;
+export type RefreshPayload = z.infer<typeof refreshResponseSchema>;
+
+/**
+ * Calls the real worker (the app of src/index.ts, on the test clock) with the real local D1, and waits
+ * for the work it does after answering (mail). `overrides` change configuration or bindings, as a
+ * deployment with those vars would run.
+ */
+export async function call(path: string, init: RequestInit = {}, overrides: Partial<Cloudflare.Env> = {}) {
+  const ctx = createExecutionContext();
+  const response = await worker.fetch(new Request(`http://localhost${path}`, init), { ...env, ...overrides }, ctx);
+  await waitOnExecutionContext(ctx);
+  return response;
+}
+
+export function jsonInit(body: unknown, headers: Record<string, string> = {}, method = "POST"): RequestInit {
+  return { method, headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) };
+}
+
+export function post(path: string, body: unknown, headers: Record<string, string> = {}, method = "POST") {
+  return call(path, jsonInit(body, headers, method));
+}
+
+export function bearer(access: string): Record<string, string> {
+  return { authorization: `Bearer ${access}` };
+}
+
+let counter = 0;
+
+/** Storage is shared by the tests of one file: every test makes its own user. */
+export function newUser(prefix = "user") {
+  counter += 1;
+  const id = `${prefix}${counter}${crypto.randomUUID().slice(0, 8)}`;
+  return { username: id, email: `${id}@example.com`, password: "correct-horse-battery-staple" };
+}
+
+export type TestUser = ReturnType<typeof newUser>;
+
+export type CookieJar = Map<string, { value: string; attributes: string }>;
+
+/** Parses Set-Cookie headers into name → { value, attributes }. */
+export function setCookies(response: Response): CookieJar {
+  const cookies: CookieJar = new Map();
+  for (const header of response.headers.getSetCookie()) {
+    const [pair = "", ...attributes] = header.split(";");
+    const eq = pair.indexOf("=");
+    cookies.set(pair.slice(0, eq).trim(), {
+      value: decodeURIComponent(pair.slice(eq + 1).trim()),
+      attributes: attributes.map((a) => a.trim()).join("; "),
+    });
+  }
+  return cookies;
+}
+
+/** The Cookie header a browser sends back: these cookies, as a response set them. */
+export function sendBack(cookies: CookieJar, ...names: string[]): Record<string, string> {
+  return cookieHeader(Object.fromEntries(names.map((name) => [name, cookies.get(name)?.value ?? ""])));
+}
+
+export function cookieHeader(cookies: Record<string, string>): Record<string, string> {
+  return {
+    cookie: Object.entries(cookies)
+      .map(([k, v]) => `${k}=${v}`)
+      .join("; "),
+  };
+}
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * A client that behaves like the web frontend in a browser: it keeps the cookies it is sent (dropping
+ * cleared ones), sends them back, and echoes the `csrftoken` cookie as `X-CSRFToken` on unsafe calls.
+ */
+export function browser() {
+  const jar = new Map<string, string>();
+  return {
+    cookies: jar,
+    async fetch(path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}) {
+      const method = init.method ?? "GET";
+      const csrf = jar.get(COOKIES.csrf);
+      const headers: Record<string, string> = {
+        "content-type": "application/json",
+        ...(jar.size > 0 ? cookieHeader(Object.fromEntries(jar)) : {}),
+        ...(!SAFE_METHODS.has(method) && csrf ? { "x-csrftoken": csrf } : {}),
+        ...init.headers,
+      };
+      const body = init.body === undefined ? undefined : JSON.stringify(init.body);
+      const response = await call(path, { method, headers, body });
+      for (const [name, { value, attributes }] of setCookies(response)) {
+        if (value === "" || /max-age=0\b/i.test(attributes)) jar.delete(name);
+        else jar.set(name, value);
+      }
+      return response;
+    },
+  };
+}
+
+export async function register(user: TestUser = newUser()) {
+  const response = await post("/auth/registration/", {
+    username: user.username,
+    email: user.email,
+    password1: user.password,
+    password2: user.password,
+  });
+  expect(response.status).toBe(201);
+  const body = await response.json<LoginPayload>();
+  const cookies = setCookies(response);
+  const refresh = cookies.get(COOKIES.refresh)?.value ?? "";
+  return { user, body, cookies, access: body.access, refresh };
+}
+
+export async function login(user: TestUser) {
+  const response = await post("/auth/login/", { username: user.username, password: user.password });
+  expect(response.status).toBe(200);
+  const body = await response.json<LoginPayload>();
+  const cookies = setCookies(response);
+  return { body, cookies, access: body.access, refresh: cookies.get(COOKIES.refresh)?.value ?? "" };
+}
+
+/** Signs arbitrary claims with the test secret, to build expired, edited or mistyped tokens. */
+export function signWithTestSecret(claims: Record<string, unknown>, secret = env.JWT_SECRET ?? "") {
+  return sign(claims, secret, "HS256");
+}
+
+export function decodePayload(token: string): Record<string, unknown> {
+  const part = token.split(".")[1] ?? "";
+  return JSON.parse(atob(part.replace(/-/g, "+").replace(/_/g, "/"))) as Record<string, unknown>;
+}
