@@ -37,12 +37,6 @@ export function startFakeStripe(port = 12111) {
         state.failNext = body.count ?? 1;
         return send(res, { failNext: state.failNext });
       }
-      if (url.pathname === "/__fake/reset") {
-        state.sessions.clear();
-        state.requests.length = 0;
-        state.failNext = 0;
-        return send(res, {});
-      }
       const complete = /^\/__fake\/sessions\/([^/]+)\/complete$/.exec(url.pathname);
       const session = complete && state.sessions.get(complete[1]);
       if (!session) return stripeError(res, 404, "invalid_request_error", "No such fake control route or session");

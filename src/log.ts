@@ -25,9 +25,15 @@ export function createLogger(context: () => LogFields = () => ({})): Logger {
   return { debug: write("debug"), info: write("info"), warn: write("warn"), error: write("error") };
 }
 
-/** What to log of a caught error: its kind and message, never a body or a secret it was built from. */
+/**
+ * What to log of a caught error: its kind, and the messages down its cause chain (the database's own
+ * error is usually last) — with any query parameters cut off, since they may be hashes or tokens.
+ */
 export function errorFields(error: unknown): LogFields {
-  return error instanceof Error
-    ? { error: error.name, cause: error.message, stack: error.stack }
-    : { error: "non-error", cause: String(error) };
+  if (!(error instanceof Error)) return { error: "non-error", cause: String(error) };
+  const messages: string[] = [];
+  for (let e: unknown = error; e instanceof Error && messages.length < 5; e = e.cause) {
+    messages.push(e.message.split(/\nparams:/)[0] ?? "");
+  }
+  return { error: error.name, cause: messages.join(" <- "), stack: error.stack?.split(/\nparams:/)[0] };
 }

@@ -1,7 +1,7 @@
-import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { bearer, call, post, register } from "./kit";
-import { checkoutSession, deliver, fakeStripe, planIdByName, stripeEvent, subscription, userRow } from "./stripe";
+import { planIdByName, subscriptionRow, updateUserRow } from "./db";
+import { checkoutSession, deliver, fakeStripe, stripeEvent, subscription } from "./stripe";
 
 beforeEach(() => {
   vi.spyOn(console, "error").mockImplementation(() => undefined);
@@ -41,7 +41,7 @@ describe("POST /core/payments/create-checkout-session/", () => {
 
   it("reuses the Stripe customer the user already has", async () => {
     const { access, body } = await register();
-    await env.DB.prepare("update users set stripe_customer_id = 'cus_existing' where id = ?").bind(body.user.pk).run();
+    await updateUserRow({ id: body.user.pk }, { stripe_customer_id: "cus_existing" });
     await post(CHECKOUT, { plan_id: await planIdByName("Basic"), billing: "monthly" }, bearer(access));
     const sent = await lastRequest("/v1/checkout/sessions");
     expect(sent?.params.customer).toBe("cus_existing");
@@ -158,7 +158,7 @@ describe("GET /core/payments/verify-session/", () => {
         current_period_end: new Date((start + 86_400 * 30) * 1000).toISOString(),
       },
     });
-    expect(await userRow(body.user.pk)).toMatchObject({
+    expect(await subscriptionRow(body.user.pk)).toMatchObject({
       plan_id: pro,
       stripe_customer_id: "cus_verified",
       stripe_subscription_id: sub.id,
@@ -171,13 +171,13 @@ describe("GET /core/payments/verify-session/", () => {
     const { sessionId } = await checkedOut();
     await fakeStripe.complete(sessionId, { subscription: subscription({ priceId: "price_pro_monthly" }) });
     const intruder = await register();
-    const before = await userRow(intruder.body.user.pk);
+    const before = await subscriptionRow(intruder.body.user.pk);
     const response = await call(`/core/payments/verify-session/?session_id=${sessionId}`, {
       headers: bearer(intruder.access),
     });
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual({ detail: "Not found." });
-    expect(await userRow(intruder.body.user.pk)).toEqual(before);
+    expect(await subscriptionRow(intruder.body.user.pk)).toEqual(before);
   });
 
   it("answers 404 for an unknown session, 400 for an unfinished one or a missing id", async () => {

@@ -1,8 +1,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { bearer, call, jsonInit, register } from "./kit";
+import { planIdByName } from "./db";
 import { countingD1 } from "./d1";
-import { checkoutSession, planIdByName, signatureFor, stripeEvent, subscription } from "./stripe";
+import { checkoutSession, signatureFor, stripeEvent, subscription } from "./stripe";
 
 /** Runs one request against a counting D1 and returns its response and what it cost. */
 async function measured(path: string, init: RequestInit = {}) {

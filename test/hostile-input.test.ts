@@ -2,7 +2,8 @@ import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { bearer, call, decodePayload, register, signWithTestSecret } from "./kit";
-import { resetLink, waitForMail } from "./mail";
+import { deleteUserRow, updateUserRow } from "./db";
+import { mailTo, resetLink } from "./mail";
 
 /** Every table a request could change, except the audit trail and the mail log. */
 const STATE_TABLES = ["users", "plans", "sessions", "one_time_tokens", "stripe_events"];
@@ -157,16 +158,16 @@ describe("token attacks", () => {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ email: user.email }),
     });
-    const { token } = resetLink(await waitForMail(user.email));
+    const { token } = resetLink(await mailTo(user.email));
     await refusedEverywhere(token);
   });
 
   it("refuses the token of a deactivated or deleted user", async () => {
     const deactivated = await register();
-    await env.DB.prepare("update users set is_active = 0 where id = ?").bind(deactivated.body.user.pk).run();
+    await updateUserRow({ id: deactivated.body.user.pk }, { is_active: 0 });
     await refusedEverywhere(deactivated.access);
     const deleted = await register();
-    await env.DB.prepare("delete from users where id = ?").bind(deleted.body.user.pk).run();
+    await deleteUserRow(deleted.body.user.pk);
     await refusedEverywhere(deleted.access);
   });
 });

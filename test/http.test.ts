@@ -1,3 +1,4 @@
+import { exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { bearer, call, ORIGIN, post, register } from "./kit";
 
@@ -54,6 +55,14 @@ describe("paths and methods", () => {
     expect((await call("/core/health")).status).toBe(200);
   });
 
+  it("routes the deployed entry (the default export) the same way", async () => {
+    for (const path of ["/core/health", "/core/health/", "/schema/"]) {
+      const response = await exports.default.fetch(new Request(`http://localhost${path}`));
+      expect(response.status, path).toBe(200);
+    }
+    expect((await exports.default.fetch(new Request("http://localhost/auth/login/"))).status).toBe(405);
+  });
+
   it("answers 404 with DRF's body for unknown paths", async () => {
     const response = await call("/auth/nothing-here/");
     expect(response.status).toBe(404);
@@ -88,6 +97,18 @@ describe("request bodies", () => {
     const response = await post("/auth/login/", { username: "ada", password: "x".repeat(70 * 1024) });
     expect(response.status).toBe(413);
     expect(await response.json()).toEqual({ detail: "Request body is too large." });
+  });
+
+  it("reads an empty JSON body as {} (cookie-only calls send none)", async () => {
+    for (const body of [undefined, "", "  \n"]) {
+      const response = await call("/auth/token/refresh/", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      });
+      expect(response.status).toBe(401);
+      expect(await response.json()).toEqual({ detail: "No valid refresh token found.", code: "token_not_valid" });
+    }
   });
 
   it("refuses a body that is not JSON with 415", async () => {

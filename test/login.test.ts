@@ -1,7 +1,7 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { hashPassword } from "../src/auth/password";
 import { call, newUser, post, register, setCookies, type LoginPayload } from "./kit";
+import { insertUserRow, updateUserRow, userRow } from "./db";
 
 const BAD_CREDENTIALS = { non_field_errors: ["Unable to log in with provided credentials."] };
 
@@ -29,12 +29,9 @@ describe("POST /auth/login/", () => {
 
   it("records last_login", async () => {
     const { user } = await register();
-    await env.DB.prepare("update users set last_login = null where username = ?").bind(user.username).run();
+    await updateUserRow(user, { last_login: null });
     await post("/auth/login/", { username: user.username, password: user.password });
-    const row = await env.DB.prepare("select last_login from users where username = ?")
-      .bind(user.username)
-      .first<{ last_login: number }>();
-    expect(row?.last_login).toBeGreaterThan(Date.now() - 60_000);
+    expect((await userRow(user.username))?.last_login).toBeGreaterThan(Date.now() - 60_000);
   });
 
   it("gives a wrong password and an unknown user the same 400", async () => {
@@ -49,7 +46,7 @@ describe("POST /auth/login/", () => {
 
   it("refuses inactive users with the same answer", async () => {
     const { user } = await register();
-    await env.DB.prepare("update users set is_active = 0 where username = ?").bind(user.username).run();
+    await updateUserRow(user, { is_active: 0 });
     const response = await post("/auth/login/", { username: user.username, password: user.password });
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual(BAD_CREDENTIALS);
@@ -71,22 +68,19 @@ describe("POST /auth/login/", () => {
   it("upgrades a hash with fewer iterations to the current count on a successful login", async () => {
     const user = newUser("legacy");
     const legacy = "pbkdf2_sha256$1000$Pb7QmY2cX0rLw8sK1vNq3z$capKgulLJvkswr3gLq7RMUHuDb0SLx6Ya7ZuDFC1EWw=";
-    await env.DB.prepare("insert into users (username, email, password_hash, date_joined) values (?, ?, ?, ?)")
-      .bind(user.username, user.email, legacy, Date.now())
-      .run();
+    await insertUserRow({ username: user.username, email: user.email, password_hash: legacy });
     const response = await post("/auth/login/", { username: user.username, password: "Tr0ub4dor&3-horse" });
     expect(response.status).toBe(200);
-    const row = await env.DB.prepare("select password_hash from users where username = ?")
-      .bind(user.username)
-      .first<{ password_hash: string }>();
-    expect(row?.password_hash).toMatch(/^pbkdf2_sha256\$100000\$/);
+    expect((await userRow(user.username))?.password_hash).toMatch(/^pbkdf2_sha256\$100000\$/);
   });
 
   it("signs in a user whose hash came from Django", async () => {
     const user = newUser("django");
-    await env.DB.prepare("insert into users (username, email, password_hash, date_joined) values (?, ?, ?, ?)")
-      .bind(user.username, user.email, await hashPassword(user.password), Date.now())
-      .run();
+    await insertUserRow({
+      username: user.username,
+      email: user.email,
+      password_hash: await hashPassword(user.password),
+    });
     const response = await post("/auth/login/", { username: user.username, password: user.password });
     expect(response.status).toBe(200);
     expect((await response.json<LoginPayload>()).user.plan).toBeNull();

@@ -1,6 +1,6 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { bearer, call, cookieHeader, sendBack, decodePayload, post, register, setCookies } from "./kit";
+import { sessionRow } from "./db";
 
 function expectCookiesCleared(response: Response) {
   const cookies = setCookies(response);
@@ -19,10 +19,7 @@ describe("POST /auth/logout/", () => {
     expectCookiesCleared(response);
     expect((await post("/auth/token/refresh/", { refresh })).status).toBe(401);
     expect((await call("/auth/user/", { headers: bearer(access) })).status).toBe(401);
-    const row = await env.DB.prepare("select revoked_reason from sessions where id = ?")
-      .bind(decodePayload(refresh).sid)
-      .first<{ revoked_reason: string }>();
-    expect(row?.revoked_reason).toBe("logout");
+    expect((await sessionRow(decodePayload(refresh).sid as string))?.revoked_reason).toBe("logout");
   });
 
   it("logs out with the refresh cookie and an empty body", async () => {

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { buildMimeMessage } from "../src/mail/mime";
 import { call, jsonInit, register } from "./kit";
-import { waitForMail } from "./mail";
+import { mailTo } from "./mail";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -30,7 +30,7 @@ describe("the mail outbox", () => {
     vi.spyOn(console, "log").mockImplementation(() => undefined);
     const { user } = await register();
     await call("/auth/password/reset/", jsonInit({ email: user.email }));
-    const mail = await waitForMail(user.email);
+    const mail = await mailTo(user.email);
     expect(mail).toMatchObject({ status: "sent", transport: "log", error: null });
     expect(mail.body).toContain("reset-password?uid=");
   });
@@ -46,7 +46,7 @@ describe("the mail outbox", () => {
       EMAIL: binding,
       MAIL_FROM: "accounts@example.com",
     });
-    const mail = await waitForMail(user.email);
+    const mail = await mailTo(user.email);
     expect(mail).toMatchObject({ status: "sent", transport: "cloudflare", body: null });
     expect(sent).toHaveLength(1);
     expect(sent[0]?.to).toBe(user.email);
@@ -59,7 +59,7 @@ describe("the mail outbox", () => {
       MAILER: "cloudflare",
       MAIL_FROM: "accounts@example.com",
     });
-    expect(await waitForMail(user.email)).toMatchObject({ status: "sent", transport: "cloudflare" });
+    expect(await mailTo(user.email)).toMatchObject({ status: "sent", transport: "cloudflare" });
     expect(env.EMAIL).toBeDefined();
   });
 
@@ -73,7 +73,7 @@ describe("the mail outbox", () => {
     });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ detail: "Password reset e-mail has been sent." });
-    const mail = await waitForMail(user.email);
+    const mail = await mailTo(user.email);
     expect(mail).toMatchObject({ status: "failed", error: "Email Routing unavailable" });
     expect(mail.body).toContain("reset-password?uid=");
   });

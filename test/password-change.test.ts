@@ -1,6 +1,6 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { bearer, call, login, post, register } from "./kit";
+import { userRow } from "./db";
 
 const NEW_PASSWORD = "quartz-meadow-71-harbor";
 
@@ -49,9 +49,7 @@ describe("POST /auth/password/change/", () => {
 
   it("refuses mismatched and weak new passwords without changing anything", async () => {
     const { access, user } = await register();
-    const before = await env.DB.prepare("select password_hash from users where username = ?")
-      .bind(user.username)
-      .first();
+    const before = (await userRow(user.username))?.password_hash;
     const mismatch = await change(access, { new_password1: NEW_PASSWORD, new_password2: `${NEW_PASSWORD}!` });
     expect(mismatch.status).toBe(400);
     expect(await mismatch.json()).toEqual({ new_password2: ["The two password fields didn’t match."] });
@@ -66,9 +64,7 @@ describe("POST /auth/password/change/", () => {
       new_password1: ["This field is required."],
       new_password2: ["This field is required."],
     });
-    const after = await env.DB.prepare("select password_hash from users where username = ?")
-      .bind(user.username)
-      .first();
+    const after = (await userRow(user.username))?.password_hash;
     expect(after).toEqual(before);
   });
 

@@ -1,7 +1,7 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { bearer, call, cookieHeader, decodePayload, post, register, signWithTestSecret } from "./kit";
-import { checkoutSession, deliver, planIdByName, stripeEvent } from "./stripe";
+import { insertPlanRow, planIdByName } from "./db";
+import { checkoutSession, deliver, stripeEvent } from "./stripe";
 
 type PlanBody = { id: number; name: string; monthly_price: unknown; yearly_price: unknown; is_current: boolean };
 
@@ -63,7 +63,8 @@ describe("GET /core/plans/", () => {
   });
 
   it("orders by sort order, then name", async () => {
-    await env.DB.prepare("insert into plans (name, sort_order) values ('Aardvark', 3), ('Zebra', 0)").run();
+    await insertPlanRow({ name: "Aardvark", sort_order: 3 });
+    await insertPlanRow({ name: "Zebra", sort_order: 0 });
     const plans = await (await call("/core/plans/")).json<PlanBody[]>();
     expect(plans.map((p) => p.name)).toEqual(["Zebra", "Free", "Basic", "Aardvark", "Pro", "Premium"]);
   });

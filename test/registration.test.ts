@@ -1,6 +1,6 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { decodePayload, newUser, post, setCookies, type LoginPayload } from "./kit";
+import { countUsersWithEmail, userRow } from "./db";
 
 function registration(overrides: Record<string, unknown> = {}) {
   const user = newUser("reg");
@@ -77,9 +77,7 @@ describe("POST /auth/registration/", () => {
     body.email = `Mixed.${user.username}@Example.COM`;
     const response = await post("/auth/registration/", body);
     expect(response.status).toBe(201);
-    const row = await env.DB.prepare("select email, password_hash from users where username = ?")
-      .bind(user.username)
-      .first<{ email: string; password_hash: string }>();
+    const row = await userRow(user.username);
     expect(row?.email).toBe(`mixed.${user.username}@example.com`);
     expect(row?.password_hash).toMatch(/^pbkdf2_sha256\$100000\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9+/]{43}=$/);
     expect(row?.password_hash).not.toContain(user.password);
@@ -190,10 +188,7 @@ describe("POST /auth/registration/", () => {
     for (const response of responses.filter((r) => r.status === 400)) {
       expect(await response.json()).toEqual({ email: ["A user is already registered with this e-mail address."] });
     }
-    const count = await env.DB.prepare("select count(*) as n from users where email = ?")
-      .bind(shared.email)
-      .first<{ n: number }>();
-    expect(count?.n).toBe(1);
+    expect(await countUsersWithEmail(shared.email)).toBe(1);
   });
 
   it("ignores fields a client may not set", async () => {
@@ -206,10 +201,7 @@ describe("POST /auth/registration/", () => {
       pk: 1,
     });
     expect(response.status).toBe(201);
-    const row = await env.DB.prepare("select is_staff, stripe_customer_id from users where username = ?")
-      .bind(user.username)
-      .first<{ is_staff: number; stripe_customer_id: string | null }>();
-    expect(row).toEqual({ is_staff: 0, stripe_customer_id: null });
+    expect(await userRow(user.username)).toMatchObject({ is_staff: 0, stripe_customer_id: null });
   });
 
   it("never echoes the submitted password in a validation error", async () => {

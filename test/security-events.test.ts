@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { bearer, call, decodePayload, login, post, register } from "./kit";
-import { resetLink, waitForMail } from "./mail";
+import { mailTo, resetLink } from "./mail";
 
 type EventBody = { id: number; type: string; created: string; ip: string | null; user_agent: string | null };
 type Page = { count: number; next: string | null; previous: string | null; results: EventBody[] };
@@ -30,7 +30,7 @@ describe("GET /auth/security-events/", () => {
       bearer(access),
     );
     await post("/auth/password/reset/", { email: user.email });
-    const link = resetLink(await waitForMail(user.email));
+    const link = resetLink(await mailTo(user.email));
     await post("/auth/password/reset/confirm/", {
       ...link,
       new_password1: "meadow-copper-27-loom",

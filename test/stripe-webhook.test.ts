@@ -1,17 +1,9 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { bearer, call, register } from "./kit";
+import { insertPlanRow, planIdByName, stripeEventRows, subscriptionRow } from "./db";
 import { d1FailingAtBatch } from "./d1";
-import {
-  checkoutSession,
-  deliver,
-  planIdByName,
-  price,
-  signatureFor,
-  stripeEvent,
-  subscription,
-  userRow,
-} from "./stripe";
+import { checkoutSession, deliver, price, signatureFor, stripeEvent, subscription } from "./stripe";
 
 let warn: ReturnType<typeof vi.spyOn>;
 beforeEach(() => {
@@ -22,7 +14,7 @@ afterEach(() => {
 });
 
 async function eventRow(id: string) {
-  return env.DB.prepare("select outcome from stripe_events where id = ?").bind(id).first<{ outcome: string }>();
+  return (await stripeEventRows(id)).results[0] ?? null;
 }
 
 /** A user who checked out Basic monthly: plan, customer and subscription stored. */
@@ -48,7 +40,7 @@ describe("POST /core/payments/webhook/stripe/ — signature", () => {
 
   it("refuses a wrong secret, a tampered body, a stale timestamp and a missing header, changing nothing", async () => {
     const { userId } = await subscriber();
-    const before = await userRow(userId);
+    const before = await subscriptionRow(userId);
     const event = stripeEvent("customer.subscription.deleted", subscription({ priceId: "price_basic_monthly" }));
     const body = JSON.stringify(event);
     const signed = await deliver(event, { secret: "whsec_wrong" });
@@ -64,7 +56,7 @@ describe("POST /core/payments/webhook/stripe/ — signature", () => {
       expect(response.status).toBe(400);
       expect(await response.json()).toEqual({ detail: "Invalid Stripe signature." });
     }
-    expect(await userRow(userId)).toEqual(before);
+    expect(await subscriptionRow(userId)).toEqual(before);
     expect(await eventRow(event.id)).toBeNull();
   });
 
@@ -103,7 +95,7 @@ describe("POST /core/payments/webhook/stripe/ — events", () => {
     const event = stripeEvent("checkout.session.completed", checkout);
     const response = await deliver(event);
     expect(await response.json()).toEqual({ received: true, outcome: "applied" });
-    expect(await userRow(body.user.pk)).toMatchObject({
+    expect(await subscriptionRow(body.user.pk)).toMatchObject({
       plan_id: pro,
       stripe_customer_id: checkout.customer,
       stripe_subscription_id: checkout.subscription,
@@ -120,7 +112,7 @@ describe("POST /core/payments/webhook/stripe/ — events", () => {
       checkoutSession({ email: user.email.toUpperCase(), planId: pro }),
     );
     expect(await (await deliver(event)).json()).toMatchObject({ outcome: "applied" });
-    expect((await userRow(body.user.pk))?.plan_id).toBe(pro);
+    expect((await subscriptionRow(body.user.pk))?.plan_id).toBe(pro);
   });
 
   it("customer.subscription.updated sets plan by price, status, period end and interval", async () => {
@@ -151,7 +143,7 @@ describe("POST /core/payments/webhook/stripe/ — events", () => {
       subscription_interval: "year",
       subscription_renewal_date: new Date(periodEnd * 1000).toISOString(),
     });
-    expect((await userRow(userId))?.plan_id).toBe(premium);
+    expect((await subscriptionRow(userId))?.plan_id).toBe(premium);
   });
 
   it("customer.subscription.created finds a new subscriber by the user id in the subscription metadata", async () => {
@@ -162,7 +154,7 @@ describe("POST /core/payments/webhook/stripe/ — events", () => {
       subscription({ priceId: "price_basic_monthly", userId: body.user.pk }),
     );
     expect(await (await deliver(event)).json()).toMatchObject({ outcome: "applied" });
-    expect(await userRow(body.user.pk)).toMatchObject({
+    expect(await subscriptionRow(body.user.pk)).toMatchObject({
       plan_id: basic,
       stripe_subscription_status: "active",
       subscription_interval: "month",
@@ -176,7 +168,7 @@ describe("POST /core/payments/webhook/stripe/ — events", () => {
       subscription({ id: subscriptionId, customer, priceId: "price_basic_monthly", status: "canceled" }),
     );
     expect(await (await deliver(event)).json()).toMatchObject({ outcome: "applied" });
-    expect(await userRow(userId)).toMatchObject({
+    expect(await subscriptionRow(userId)).toMatchObject({
       plan_id: await planIdByName("Free"),
       stripe_subscription_status: "canceled",
       subscription_current_period_end: null,
@@ -186,13 +178,13 @@ describe("POST /core/payments/webhook/stripe/ — events", () => {
 
   it("customer.subscription.deleted of a subscription the user no longer holds changes nothing", async () => {
     const { userId, customer } = await subscriber();
-    const before = await userRow(userId);
+    const before = await subscriptionRow(userId);
     const old = stripeEvent(
       "customer.subscription.deleted",
       subscription({ id: "sub_replaced_long_ago", customer, priceId: "price_basic_monthly" }),
     );
     expect(await (await deliver(old)).json()).toMatchObject({ outcome: "unmatched" });
-    expect(await userRow(userId)).toEqual(before);
+    expect(await subscriptionRow(userId)).toEqual(before);
   });
 
   it("applies a redelivered event once, answering 200 both times", async () => {
@@ -212,11 +204,8 @@ describe("POST /core/payments/webhook/stripe/ — events", () => {
     const redelivered = await deliver(event);
     expect(redelivered.status).toBe(200);
     expect(await redelivered.json()).toMatchObject({ outcome: "duplicate" });
-    expect((await userRow(userId))?.plan_id).toBe(await planIdByName("Premium"));
-    const count = await env.DB.prepare("select count(*) as n from stripe_events where id = ?")
-      .bind(event.id)
-      .first<{ n: number }>();
-    expect(count?.n).toBe(1);
+    expect((await subscriptionRow(userId))?.plan_id).toBe(await planIdByName("Premium"));
+    expect((await stripeEventRows(event.id)).results).toHaveLength(1);
   });
 
   it("applies an event delivered twice at the same moment exactly once", async () => {
@@ -248,7 +237,7 @@ describe("POST /core/payments/webhook/stripe/ — events", () => {
     const response = await deliver(older);
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ outcome: "stale" });
-    expect(await userRow(userId)).toMatchObject({
+    expect(await subscriptionRow(userId)).toMatchObject({
       plan_id: await planIdByName("Premium"),
       stripe_subscription_status: "active",
     });
@@ -256,7 +245,7 @@ describe("POST /core/payments/webhook/stripe/ — events", () => {
 
   it("records an event for an unknown user or an unknown price as unmatched, with a 200", async () => {
     const { subscriptionId, customer, userId } = await subscriber();
-    const before = await userRow(userId);
+    const before = await subscriptionRow(userId);
     const unknownUser = stripeEvent("customer.subscription.updated", subscription({ priceId: "price_pro_monthly" }));
     const unknownPrice = stripeEvent(
       "customer.subscription.updated",
@@ -269,17 +258,18 @@ describe("POST /core/payments/webhook/stripe/ — events", () => {
       expect(await response.json()).toMatchObject({ outcome: "unmatched" });
       expect((await eventRow(event.id))?.outcome).toBe("unmatched");
     }
-    expect(await userRow(userId)).toEqual(before);
+    expect(await subscriptionRow(userId)).toEqual(before);
     expect(warn).toHaveBeenCalled();
   });
 
   it("price.created / updated / deleted keep the plan's cached price current", async () => {
     const suffix = Date.now().toString(36);
-    await env.DB.prepare(
-      "insert into plans (name, sort_order, stripe_monthly_price_id, stripe_yearly_price_id) values (?, 9, ?, ?)",
-    )
-      .bind(`Team ${suffix}`, `price_team_m_${suffix}`, `price_team_y_${suffix}`)
-      .run();
+    await insertPlanRow({
+      name: `Team ${suffix}`,
+      sort_order: 9,
+      stripe_monthly_price_id: `price_team_m_${suffix}`,
+      stripe_yearly_price_id: `price_team_y_${suffix}`,
+    });
     const listed = async () => {
       const plans = await (await call("/core/plans/")).json<Array<Record<string, unknown>>>();
       return plans.find((p) => p.name === `Team ${suffix}`);
@@ -327,9 +317,9 @@ describe("POST /core/payments/webhook/stripe/ — events", () => {
     expect(failed.status).toBe(500);
     expect(await failed.json()).toEqual({ detail: "A server error occurred." });
     expect(await eventRow(event.id)).toBeNull();
-    expect((await userRow(userId))?.plan_id).toBe(await planIdByName("Basic"));
+    expect((await subscriptionRow(userId))?.plan_id).toBe(await planIdByName("Basic"));
     const retried = await deliver(event);
     expect(await retried.json()).toMatchObject({ outcome: "applied" });
-    expect((await userRow(userId))?.plan_id).toBe(await planIdByName("Pro"));
+    expect((await subscriptionRow(userId))?.plan_id).toBe(await planIdByName("Pro"));
   });
 });

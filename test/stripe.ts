@@ -149,24 +149,3 @@ export const fakeStripe = {
     if (!response.ok) throw new Error(`fake Stripe: ${await response.text()}`);
   },
 };
-
-export async function planIdByName(name: string): Promise<number> {
-  const row = await env.DB.prepare("select id from plans where name = ?").bind(name).first<{ id: number }>();
-  if (!row) throw new Error(`no plan ${name}`);
-  return row.id;
-}
-
-export async function userRow(id: number) {
-  return env.DB.prepare(
-    "select plan_id, stripe_customer_id, stripe_subscription_id, stripe_subscription_status, subscription_current_period_end, subscription_interval from users where id = ?",
-  )
-    .bind(id)
-    .first<{
-      plan_id: number | null;
-      stripe_customer_id: string | null;
-      stripe_subscription_id: string | null;
-      stripe_subscription_status: string | null;
-      subscription_current_period_end: number | null;
-      subscription_interval: string | null;
-    }>();
-}

@@ -1,6 +1,20 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { bearer, call, cookieHeader, decodePayload, post, register, signWithTestSecret } from "./kit";
+import { readConfig } from "../src/env";
+import {
+  bearer,
+  call,
+  clock,
+  cookieHeader,
+  jsonInit,
+  newUser,
+  type LoginPayload,
+  decodePayload,
+  post,
+  register,
+  signWithTestSecret,
+} from "./kit";
+import { deleteUserRow, updateUserRow } from "./db";
 
 type UserBody = Record<string, unknown>;
 
@@ -54,12 +68,42 @@ describe("GET /auth/user/", () => {
     }
   });
 
+  it("accepts an access token until its lifetime has passed on the clock, then answers 401", async () => {
+    const { access } = await register();
+    clock.advance(readConfig(env).accessTokenLifetime - 5);
+    expect((await call("/auth/user/", { headers: bearer(access) })).status).toBe(200);
+    clock.advance(10);
+    const expired = await call("/auth/user/", { headers: bearer(access) });
+    expect(expired.status).toBe(401);
+    expect(await expired.json()).toEqual({
+      detail: "Given token not valid for any token type",
+      code: "token_not_valid",
+    });
+  });
+
+  it("refuses an unexpired access token once its session has outlived the refresh lifetime", async () => {
+    // Access tokens outliving the session, so only the session's own expiry can refuse them.
+    const config = { ACCESS_TOKEN_LIFETIME_SECONDS: "86400", REFRESH_TOKEN_LIFETIME_SECONDS: "60" };
+    const user = newUser();
+    const registered = await call(
+      "/auth/registration/",
+      jsonInit({ username: user.username, email: user.email, password1: user.password, password2: user.password }),
+      config,
+    );
+    const { access } = await registered.json<LoginPayload>();
+    expect((await call("/auth/user/", { headers: bearer(access) }, config)).status).toBe(200);
+    clock.advance(61);
+    expect((await call("/auth/user/", { headers: bearer(access) }, config)).status).toBe(401);
+    expect((await call("/core/plans/", { headers: bearer(access) }, config)).status).toBe(401);
+    expect((await post("/auth/token/verify/", { token: access })).status).toBe(401);
+  });
+
   it("refuses the token of a deactivated or deleted user", async () => {
     const first = await register();
-    await env.DB.prepare("update users set is_active = 0 where id = ?").bind(first.body.user.pk).run();
+    await updateUserRow({ id: first.body.user.pk }, { is_active: 0 });
     expect((await call("/auth/user/", { headers: bearer(first.access) })).status).toBe(401);
     const second = await register();
-    await env.DB.prepare("delete from users where id = ?").bind(second.body.user.pk).run();
+    await deleteUserRow(second.body.user.pk);
     expect((await call("/auth/user/", { headers: bearer(second.access) })).status).toBe(401);
   });
 });
