@@ -1,12 +1,12 @@
 import { drizzle } from "drizzle-orm/d1";
-import * as schema from "./schema";
 
 /**
  * Drizzle over a D1 session: Drizzle only calls `prepare` and `batch`, which a session has too (its
- * types predate the Sessions API, hence the cast).
+ * types predate the Sessions API, hence the cast). Built per request, so without the `schema` option:
+ * that builds the relational-query map (15 µs a request here), and we query with the builders only.
  */
 export function createDb(d1: D1DatabaseSession) {
-  return drizzle(d1 as unknown as D1Database, { schema });
+  return drizzle(d1 as unknown as D1Database);
 }
 
 export type Database = ReturnType<typeof createDb>;
