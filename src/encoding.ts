@@ -33,3 +33,19 @@ export function timingSafeEqualStrings(a: string, b: string): boolean {
   const right = encoder.encode(b);
   return left.byteLength === right.byteLength && crypto.subtle.timingSafeEqual(left, right);
 }
+
+const hmacKeys = new Map<string, Promise<CryptoKey>>();
+
+/**
+ * The HMAC-SHA256 key of a secret (JWT signing, Stripe signatures), imported once per secret and
+ * isolate: importing it on every request costs about what the HMAC itself does.
+ */
+export function hmacSha256Key(secret: string): Promise<CryptoKey> {
+  let key = hmacKeys.get(secret);
+  if (!key) {
+    const raw = new TextEncoder().encode(secret);
+    key = crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+    hmacKeys.set(secret, key);
+  }
+  return key;
+}

@@ -1,6 +1,7 @@
 import { sign, verify } from "hono/jwt";
 import { z } from "zod";
 import { epochSeconds } from "../clock";
+import { hmacSha256Key } from "../encoding";
 import { TokenInvalid } from "../errors";
 
 /** Pinned: a token whose header names another algorithm (or `none`) is refused before its signature is read. */
@@ -21,7 +22,7 @@ const claimsSchema = z.object({
 export type TokenClaims = z.infer<typeof claimsSchema>;
 
 export async function signToken(claims: TokenClaims, secret: string): Promise<string> {
-  return sign(claims, secret, ALGORITHM);
+  return sign(claims, await hmacSha256Key(secret), ALGORITHM);
 }
 
 /**
@@ -36,7 +37,7 @@ export async function readToken(
 ): Promise<TokenClaims> {
   let payload: unknown;
   try {
-    payload = await verify(token, expected.secret, { alg: ALGORITHM, exp: false, nbf: false, iat: false });
+    payload = await verify(token, await hmacSha256Key(expected.secret), { alg: ALGORITHM, exp: false, nbf: false, iat: false });
   } catch {
     throw new TokenInvalid(detail);
   }

@@ -1,4 +1,4 @@
-import { bytesToHex, timingSafeEqualStrings } from "../encoding";
+import { bytesToHex, hmacSha256Key, timingSafeEqualStrings } from "../encoding";
 
 /** Stripe's default: a signature more than five minutes from now is refused (replays). */
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
@@ -6,9 +6,7 @@ export const SIGNATURE_TOLERANCE_SECONDS = 300;
 const encoder = new TextEncoder();
 
 async function hmacSha256Hex(secret: string, message: string): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-    "sign",
-  ]);
+  const key = await hmacSha256Key(secret);
   return bytesToHex(new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(message))));
 }
 
