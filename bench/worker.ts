@@ -5,7 +5,7 @@
 import { eq, sql } from "drizzle-orm";
 import { Hono } from "hono";
 import { hashPassword } from "../src/auth/password";
-import { planRefresh, recordNewSession, signSessionTokens } from "../src/auth/sessions";
+import { newSessionGrant, recordNewSession, signSessionTokens } from "../src/auth/sessions";
 import { createDb } from "../src/db/client";
 import { users } from "../src/db/schema";
 import { readConfig, type AppEnv, type Bindings } from "../src/env";
@@ -36,7 +36,7 @@ const bench = new Hono<AppEnv>()
     const db = createDb(c.env.DB.withSession("first-primary"));
     const user = await db.select({ id: users.id }).from(users).where(eq(users.username, username)).get();
     if (!user) return c.json({ detail: "no such user" }, 404);
-    const pending = await Promise.all(Array.from({ length: count }, () => planRefresh(config, new Date())));
+    const pending = Array.from({ length: count }, () => newSessionGrant(config, new Date()));
     const client = { userAgent: "bench", ip: null };
     for (let i = 0; i < pending.length; i += 40) {
       const [first, ...rest] = pending.slice(i, i + 40).map((p) => recordNewSession(db, p, user.id, client));

@@ -13,18 +13,30 @@ const flag = (fallback: boolean) =>
 
 const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
+/** A cookie's `Domain` (Django's `*_COOKIE_DOMAIN`), e.g. `.example.com`; unset or empty: host-only. */
+const cookieDomain = z
+  .string()
+  .regex(/^\.?[a-z0-9-]+(\.[a-z0-9-]+)*$/i, "must be a domain such as .example.com")
+  .or(z.literal(""))
+  .optional()
+  .transform((v) => v || undefined);
+
 /** Every variable and secret, declared once: this schema types `Bindings` and parses `Config`. */
 const varsSchema = z.object({
   JWT_SECRET: z.string({ error: "JWT_SECRET is not set" }).min(32, "JWT_SECRET must be at least 32 characters"),
   CORS_ALLOWED_ORIGINS: z.string().default("http://localhost:3000"),
   ACCESS_TOKEN_LIFETIME_SECONDS: seconds(15 * 60),
   REFRESH_TOKEN_LIFETIME_SECONDS: seconds(7 * 24 * 60 * 60),
+  REFRESH_TOKEN_REUSE_INTERVAL_SECONDS: z.coerce.number().int().nonnegative().default(10),
+  SESSION_MAX_AGE_SECONDS: seconds(30 * 24 * 60 * 60),
   JWT_AUTH_COOKIE: z.string().min(1).default("access-token"),
   JWT_AUTH_REFRESH_COOKIE: z.string().min(1).default("refresh-token"),
   JWT_AUTH_HTTPONLY: flag(true),
   JWT_AUTH_SECURE: flag(true),
   JWT_AUTH_SAMESITE: z.enum(["Lax", "Strict", "None"]).default("Lax"),
+  JWT_AUTH_COOKIE_DOMAIN: cookieDomain,
   CSRF_COOKIE_NAME: z.string().min(1).default("csrftoken"),
+  CSRF_COOKIE_DOMAIN: cookieDomain,
   OLD_PASSWORD_FIELD_ENABLED: flag(false),
   STRIPE_SECRET_KEY: z.string().min(1).optional(),
   STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
@@ -32,9 +44,9 @@ const varsSchema = z.object({
   STRIPE_API_PORT: z.coerce.number().int().min(1).max(65_535).default(443),
   STRIPE_API_PROTOCOL: z.enum(["https", "http"]).default("https"),
   FRONTEND_URL: z.url().default("http://localhost:3000"),
-  CHECKOUT_SUCCESS_PATH: z.string().startsWith("/").default("/payment/success?session_id={CHECKOUT_SESSION_ID}"),
-  CHECKOUT_CANCEL_PATH: z.string().startsWith("/").default("/pricing"),
-  BILLING_PORTAL_RETURN_PATH: z.string().startsWith("/").default("/account"),
+  CHECKOUT_SUCCESS_PATH: z.string().startsWith("/").default("/payments/success?session_id={CHECKOUT_SESSION_ID}"),
+  CHECKOUT_CANCEL_PATH: z.string().startsWith("/").default("/payments/cancelled"),
+  BILLING_PORTAL_RETURN_PATH: z.string().startsWith("/").default("/profile"),
   MAILER: z.enum(["log", "cloudflare"]).default("log"),
   MAIL_FROM: z.email().default("no-reply@example.com"),
   PASSWORD_RESET_TIMEOUT_SECONDS: seconds(60 * 60),
@@ -54,12 +66,16 @@ const configSchema = varsSchema.transform((v) => {
       .filter(Boolean),
     accessTokenLifetime: v.ACCESS_TOKEN_LIFETIME_SECONDS,
     refreshTokenLifetime: v.REFRESH_TOKEN_LIFETIME_SECONDS,
+    refreshReuseInterval: v.REFRESH_TOKEN_REUSE_INTERVAL_SECONDS,
+    sessionMaxAge: v.SESSION_MAX_AGE_SECONDS,
     accessCookie: v.JWT_AUTH_COOKIE,
     refreshCookie: v.JWT_AUTH_REFRESH_COOKIE,
+    authCookieDomain: v.JWT_AUTH_COOKIE_DOMAIN,
     refreshOnlyInCookie: v.JWT_AUTH_HTTPONLY,
     secureCookies: v.JWT_AUTH_SECURE,
     sameSite: v.JWT_AUTH_SAMESITE,
     csrfCookie: v.CSRF_COOKIE_NAME,
+    csrfCookieDomain: v.CSRF_COOKIE_DOMAIN,
     oldPasswordRequired: v.OLD_PASSWORD_FIELD_ENABLED,
     stripe: {
       secretKey: v.STRIPE_SECRET_KEY,

@@ -34,8 +34,8 @@ describe("POST /core/payments/create-checkout-session/", () => {
       "metadata[plan_id]": String(pro),
       "subscription_data[metadata][user_id]": String(body.user.pk),
       customer_email: user.email,
-      success_url: "https://app.example.com/payment/success?session_id={CHECKOUT_SESSION_ID}",
-      cancel_url: "https://app.example.com/pricing",
+      success_url: "https://app.example.com/payments/success?session_id={CHECKOUT_SESSION_ID}",
+      cancel_url: "https://app.example.com/payments/cancelled",
     });
   });
 
@@ -210,7 +210,7 @@ describe("POST /core/billing/portal/", () => {
     });
     expect((await lastRequest("/v1/billing_portal/sessions"))?.params).toEqual({
       customer: "cus_portal",
-      return_url: "https://app.example.com/account",
+      return_url: "https://app.example.com/profile",
     });
   });
 

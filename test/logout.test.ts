@@ -54,6 +54,7 @@ describe("POST /auth/logout/", () => {
     const response = await post("/auth/logout/", {});
     expect(response.status).toBe(401);
     expect(await response.json()).toEqual({ detail: "Refresh token was not included in cookie data." });
+    expect(response.headers.get("www-authenticate")).toBe('Bearer realm="api"');
     expectCookiesCleared(response);
   });
 

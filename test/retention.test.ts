@@ -27,7 +27,7 @@ describe("the hourly retention job", () => {
     const now = Date.now();
     const ago = (days: number) => now - days * DAY;
     const session =
-      "insert into sessions (id, user_id, refresh_jti_hash, refresh_expires_at, created_at, last_used_at, revoked_at) values (?, ?, 'h', ?, ?, ?, ?)";
+      "insert into sessions (id, user_id, refresh_expires_at, created_at, last_used_at, revoked_at) values (?, ?, ?, ?, ?, ?)";
     const token =
       "insert into one_time_tokens (token_hash, user_id, purpose, created_at, expires_at, used_at) values (?, ?, 'password_reset', ?, ?, ?)";
     const mail =

@@ -1,5 +1,7 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { bearer, call, decodePayload, login, post, register } from "./kit";
+import { readConfig } from "../src/env";
+import { bearer, call, clock, decodePayload, login, post, register } from "./kit";
 import { mailTo, resetLink } from "./mail";
 
 type EventBody = { id: number; type: string; created: string; ip: string | null; user_agent: string | null };
@@ -18,6 +20,7 @@ describe("GET /auth/security-events/", () => {
     await post("/auth/login/", { username: user.username, password: "wrong-password" }, client);
     const session = await login(user);
     await post("/auth/token/refresh/", { refresh: session.refresh });
+    clock.advance(readConfig(env).refreshReuseInterval + 1);
     await post("/auth/token/refresh/", { refresh: session.refresh });
     const third = await login(user);
     await call(`/auth/sessions/${decodePayload(third.access).sid as string}/`, {

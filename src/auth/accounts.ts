@@ -25,7 +25,7 @@ import { attributesOf } from "./recovery";
 import type { Principal } from "./principal";
 import {
   INVALID_REFRESH,
-  planRefresh,
+  newSessionGrant,
   readRefreshToken,
   recordNewSession,
   signSessionTokens,
@@ -82,14 +82,14 @@ export async function registerUser(
 ): Promise<{ account: UserWithPlan; tokens?: SessionTokens }> {
   await assertIdentifiersFree(db, input);
   const passwordHash = await hashPassword(input.password1);
-  const pending = await planRefresh(config, clock.now());
+  const grant = newSessionGrant(config, clock.now());
   const signIn = config.emailVerification !== "mandatory";
   const newUser = insertUser(db, {
     username: input.username,
     email: input.email,
     passwordHash,
-    dateJoined: pending.now,
-    lastLogin: signIn ? pending.now : null,
+    dateJoined: grant.now,
+    lastLogin: signIn ? grant.now : null,
   });
   const planOfNewUser = selectPlanOfUsername(db, input.username);
   const newUserId = sql`(select ${users.id} from ${users} where ${users.username} = ${input.username})`;
@@ -97,14 +97,14 @@ export async function registerUser(
     if (!signIn) return db.batch([newUser, planOfNewUser]);
     const [inserted, , planRows] = await db.batch([
       newUser,
-      recordNewSession(db, pending, newUserId, client),
+      recordNewSession(db, grant, newUserId, client),
       planOfNewUser,
     ]);
     return [inserted, planRows] as const;
   });
   if (!user) throw new Error("the inserted user was not returned");
   const account = { user, plan: plan ?? null };
-  return signIn ? { account, tokens: await signSessionTokens(config, pending, user.id) } : { account };
+  return signIn ? { account, tokens: await signSessionTokens(config, grant, user.id) } : { account };
 }
 
 const BAD_CREDENTIALS = "Unable to log in with provided credentials.";
@@ -126,17 +126,17 @@ export async function logIn(
   if (config.emailVerification === "mandatory" && !found.user.emailVerified) {
     throw new NonFieldError("E-mail is not verified.");
   }
-  const pending = await planRefresh(config, clock.now());
-  const changes: UserChanges = { lastLogin: pending.now };
+  const grant = newSessionGrant(config, clock.now());
+  const changes: UserChanges = { lastLogin: grant.now };
   if (check.needsRehash) changes.passwordHash = await hashPassword(credentials.password);
   await db.batch([
-    recordNewSession(db, pending, found.user.id, client),
+    recordNewSession(db, grant, found.user.id, client),
     updateUser(db, found.user.id, changes),
-    insertSecurityEvent(db, { userId: found.user.id, type: "login_succeeded", client }, pending.now),
+    insertSecurityEvent(db, { userId: found.user.id, type: "login_succeeded", client }, grant.now),
   ]);
   return {
     account: { ...found, user: { ...found.user, ...changes } },
-    tokens: await signSessionTokens(config, pending, found.user.id),
+    tokens: await signSessionTokens(config, grant, found.user.id),
   };
 }
 

@@ -11,28 +11,41 @@ const CSRF_COOKIE_AGE = 31_449_600;
 const CSRF_TOKEN = /^[A-Za-z0-9]{32}$|^[A-Za-z0-9]{64}$/;
 const ALPHANUMERIC = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
-function baseOptions(config: Config): CookieOptions {
-  return { path: "/", secure: config.secureCookies, sameSite: config.sameSite };
+/** Attributes of the auth cookies; `Domain` only when configured (JWT_AUTH_COOKIE_DOMAIN), as in Django. */
+function authCookieOptions(config: Config): CookieOptions {
+  const options: CookieOptions = { path: "/", secure: config.secureCookies, sameSite: config.sameSite, httpOnly: true };
+  if (config.authCookieDomain) options.domain = config.authCookieDomain;
+  return options;
+}
+
+/** The CSRF cookie is readable by the frontend's scripts, on the frontend's host too with CSRF_COOKIE_DOMAIN. */
+function csrfCookieOptions(config: Config): CookieOptions {
+  const options: CookieOptions = {
+    path: "/",
+    secure: config.secureCookies,
+    sameSite: config.sameSite,
+    httpOnly: false,
+  };
+  if (config.csrfCookieDomain) options.domain = config.csrfCookieDomain;
+  return options;
 }
 
 export function setSessionCookies(c: Context, tokens: SessionTokens) {
   const config = requestVars(c).config;
   setCookie(c, config.accessCookie, tokens.access, {
-    ...baseOptions(config),
-    httpOnly: true,
+    ...authCookieOptions(config),
     expires: tokens.accessExpiration,
   });
   setCookie(c, config.refreshCookie, tokens.refresh, {
-    ...baseOptions(config),
-    httpOnly: true,
+    ...authCookieOptions(config),
     expires: tokens.refreshExpiration,
   });
 }
 
 export function clearSessionCookies(c: Context) {
   const config = requestVars(c).config;
-  deleteCookie(c, config.accessCookie, { ...baseOptions(config), httpOnly: true });
-  deleteCookie(c, config.refreshCookie, { ...baseOptions(config), httpOnly: true });
+  deleteCookie(c, config.accessCookie, authCookieOptions(config));
+  deleteCookie(c, config.refreshCookie, authCookieOptions(config));
 }
 
 /** The caller's CSRF token, issuing one (readable by scripts, as Django's) when it has none. */
@@ -41,13 +54,24 @@ export function ensureCsrfCookie(c: Context): string {
   const current = getCookie(c, config.csrfCookie);
   if (current && CSRF_TOKEN.test(current)) return current;
   const token = Array.from(randomBytes(32), (b) => ALPHANUMERIC[b % ALPHANUMERIC.length]).join("");
-  setCookie(c, config.csrfCookie, token, { ...baseOptions(config), httpOnly: false, maxAge: CSRF_COOKIE_AGE });
+  setCookie(c, config.csrfCookie, token, { ...csrfCookieOptions(config), maxAge: CSRF_COOKIE_AGE });
   return token;
 }
 
-/** Double submit: a request that authenticates with a cookie must echo the CSRF cookie in `X-CSRFToken`. */
+/**
+ * Django's CSRF check for a request whose credential is a cookie. First the origin: browsers send
+ * `Origin` on every unsafe request, and one that is neither a trusted origin (CORS_ALLOWED_ORIGINS) nor
+ * the API's own is refused — a sibling subdomain can plant cookies, but not forge `Origin`. Clients
+ * that send none (curl, servers) are checked by the double submit alone: `X-CSRFToken` must equal the
+ * CSRF cookie.
+ */
 export function requireCsrf(c: Context) {
-  const cookie = getCookie(c, requestVars(c).config.csrfCookie);
+  const config = requestVars(c).config;
+  const origin = c.req.header("origin");
+  if (origin !== undefined && origin !== new URL(c.req.url).origin && !config.corsAllowedOrigins.includes(origin)) {
+    throw new CsrfFailed(`Origin checking failed - ${origin} does not match any trusted origins.`);
+  }
+  const cookie = getCookie(c, config.csrfCookie);
   if (!cookie) throw new CsrfFailed("CSRF cookie not set.");
   const header = c.req.header("x-csrftoken");
   if (!header) throw new CsrfFailed("CSRF token missing.");

@@ -1,33 +1,65 @@
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
+import { clientInfo } from "../client-info";
 import { requestVars, type AppEnv, type Variables } from "../env";
 import { NotAuthenticated, TokenInvalid } from "../errors";
-import { findSessionUser } from "../db/users";
-import { isUnsafeMethod, requireCsrf } from "./cookies";
+import { findSessionUser, type UserWithPlan } from "../db/users";
+import { clearSessionCookies, isUnsafeMethod, requireCsrf, setSessionCookies } from "./cookies";
 import type { Principal } from "./principal";
-import { readToken } from "./tokens";
+import { rotateRefreshToken } from "./sessions";
+import { inspectToken } from "./tokens";
 
-function presentedAccessToken(c: Context): { token: string; via: Principal["via"] } | undefined {
-  const header = c.req.header("authorization");
-  if (header !== undefined && /^bearer\s/i.test(header)) {
-    return { token: header.replace(/^bearer\s+/i, "").trim(), via: "bearer" };
-  }
-  const cookie = getCookie(c, requestVars(c).config.accessCookie);
-  return cookie ? { token: cookie, via: "cookie" } : undefined;
+/** Who the credentials name; `account` is already loaded when a silent refresh had to read it anyway. */
+interface Caller {
+  userId: number;
+  sessionId: string;
+  via: Principal["via"];
+  account?: UserWithPlan;
 }
 
 /**
- * The verified claims of the access token the caller presents (no database read), for routes that
- * check the session themselves inside their one query.
+ * The caller of this request, from `Authorization: Bearer` or the access cookie, with no database
+ * read — except a silent refresh: a cookie client (the web frontend never refreshes by itself) whose
+ * access cookie is missing or expired but whose refresh cookie is valid is served as signed in, and the
+ * answer carries a fresh access cookie and the rotated refresh cookie. An unsafe request must pass the
+ * CSRF check before anything rotates. A token that is presented but not valid is a 401, never anonymous.
  */
-export async function readAccessClaims(c: Context) {
-  const presented = presentedAccessToken(c);
-  if (!presented) return undefined;
-  const config = requestVars(c).config;
-  const clock = requestVars(c).clock;
-  const claims = await readToken(presented.token, { secret: config.jwtSecret, type: "access", now: clock.now() });
-  return { claims, via: presented.via };
+export async function identifyCaller(c: Context): Promise<Caller | undefined> {
+  const vars = requestVars(c);
+  const { config, clock } = vars;
+  const expected = { secret: config.jwtSecret, type: "access" as const, now: clock.now() };
+  const header = c.req.header("authorization");
+  if (header !== undefined && /^bearer\s/i.test(header)) {
+    const { claims, expired } = await inspectToken(header.replace(/^bearer\s+/i, "").trim(), expected);
+    if (expired) throw new TokenInvalid();
+    return { userId: claims.user_id, sessionId: claims.sid, via: "bearer" };
+  }
+  const access = getCookie(c, config.accessCookie);
+  const inspected = access ? await inspectToken(access, expected) : undefined;
+  if (inspected && !inspected.expired) {
+    if (isUnsafeMethod(c)) requireCsrf(c);
+    return { userId: inspected.claims.user_id, sessionId: inspected.claims.sid, via: "cookie" };
+  }
+  const refresh = getCookie(c, config.refreshCookie);
+  if (!refresh) {
+    if (inspected) throw new TokenInvalid();
+    return undefined;
+  }
+  if (isUnsafeMethod(c)) requireCsrf(c);
+  const refreshed = await rotateRefreshToken(vars, refresh, clientInfo(c)).catch((error: unknown) => {
+    // The refresh cookie is as dead as the access cookie: the browser drops both, and signs in again.
+    if (!(error instanceof TokenInvalid)) throw error;
+    clearSessionCookies(c);
+    throw new TokenInvalid();
+  });
+  setSessionCookies(c, refreshed.tokens);
+  return {
+    userId: refreshed.account.user.id,
+    sessionId: refreshed.sessionId,
+    via: "cookie",
+    account: refreshed.account,
+  };
 }
 
 export interface SignedInEnv {
@@ -36,18 +68,18 @@ export interface SignedInEnv {
 }
 
 /**
- * Resolves the caller from `Authorization: Bearer` or the access cookie in one D1 query (user, plan
- * and a live session) and hands it to the handler as `c.var.principal`. No credentials are a 401; a
- * token that is presented but not valid is always a 401 too, never anonymous.
+ * Resolves the caller (see `identifyCaller`) and its user, plan and live session in one D1 query (a
+ * silent refresh reads them in its own one), and hands it to the handler as `c.var.principal`. No
+ * credentials are a 401.
  */
 export const requireUser = createMiddleware<SignedInEnv>(async (c, next) => {
-  const presented = await readAccessClaims(c);
-  if (!presented) throw new NotAuthenticated();
-  const { claims, via } = presented;
-  const found = await findSessionUser(c.var.db, { userId: claims.user_id, sessionId: claims.sid }, c.var.clock.now());
-  if (!found) throw new TokenInvalid();
-  if (via === "cookie" && isUnsafeMethod(c)) requireCsrf(c);
-  c.set("principal", { ...found, sessionId: claims.sid, via });
+  const caller = await identifyCaller(c);
+  if (!caller) throw new NotAuthenticated();
+  const account =
+    caller.account ??
+    (await findSessionUser(c.var.db, { userId: caller.userId, sessionId: caller.sessionId }, c.var.clock.now()));
+  if (!account) throw new TokenInvalid();
+  c.set("principal", { ...account, sessionId: caller.sessionId, via: caller.via });
   await next();
 });
 

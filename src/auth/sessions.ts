@@ -14,7 +14,8 @@ import {
   type LiveSession,
 } from "../db/sessions";
 import { insertSecurityEvent, listSecurityEvents } from "../db/security-events";
-import { randomToken, sha256Hex } from "../encoding";
+import type { UserWithPlan } from "../db/users";
+import { randomToken } from "../encoding";
 import type { Principal } from "./principal";
 import { readToken, signToken } from "./tokens";
 
@@ -25,66 +26,54 @@ export interface SessionTokens {
   refreshExpiration: Date;
 }
 
-/**
- * A session's next refresh token, decided before the write that records it, so the write can go in
- * the same D1 batch as the rest of the request's changes and the tokens are signed only once it lands.
- */
-export interface PendingRefresh {
+/** A session's refresh token to sign: which session, which generation, issued when, ending when. */
+export interface RefreshGrant {
   sessionId: string;
-  jti: string;
-  jtiHash: string;
+  generation: number;
   now: Date;
   expiresAt: Date;
 }
 
 export const INVALID_REFRESH = "Token is invalid or expired";
 
-export async function planRefresh(
-  config: Config,
-  now: Date,
-  sessionId: string = randomToken(),
-): Promise<PendingRefresh> {
-  const jti = randomToken();
-  return {
-    sessionId,
-    jti,
-    jtiHash: await sha256Hex(jti),
-    now,
-    expiresAt: secondsAfter(now, config.refreshTokenLifetime),
-  };
+/** A new session's first grant, decided before the write that records it (so it joins the caller's batch). */
+export function newSessionGrant(config: Config, now: Date): RefreshGrant {
+  const lifetime = Math.min(config.refreshTokenLifetime, config.sessionMaxAge);
+  return { sessionId: randomToken(), generation: 0, now, expiresAt: secondsAfter(now, lifetime) };
 }
 
 /** The statement that opens a new session (login, registration), for the caller's batch. */
-export function recordNewSession(db: Database, pending: PendingRefresh, userId: number | SQL, client: ClientInfo) {
+export function recordNewSession(db: Database, grant: RefreshGrant, userId: number | SQL, client: ClientInfo) {
   return insertSession(db, {
-    id: pending.sessionId,
+    id: grant.sessionId,
     userId,
-    refreshJtiHash: pending.jtiHash,
-    refreshExpiresAt: pending.expiresAt,
-    now: pending.now,
+    refreshExpiresAt: grant.expiresAt,
+    now: grant.now,
     ...client,
   });
 }
 
-export async function signSessionTokens(
-  config: Config,
-  pending: PendingRefresh,
-  userId: number,
-): Promise<SessionTokens> {
-  const iat = epochSeconds(pending.now);
-  const accessExpiration = secondsAfter(pending.now, config.accessTokenLifetime);
-  const base = { user_id: userId, sid: pending.sessionId, iat };
+export async function signSessionTokens(config: Config, grant: RefreshGrant, userId: number): Promise<SessionTokens> {
+  const iat = epochSeconds(grant.now);
+  const accessExpiration = secondsAfter(grant.now, config.accessTokenLifetime);
+  const base = { user_id: userId, sid: grant.sessionId, iat };
   const [access, refresh] = await Promise.all([
     signToken(
       { ...base, token_type: "access", jti: randomToken(), exp: epochSeconds(accessExpiration) },
       config.jwtSecret,
     ),
     signToken(
-      { ...base, token_type: "refresh", jti: pending.jti, exp: epochSeconds(pending.expiresAt) },
+      {
+        ...base,
+        token_type: "refresh",
+        jti: randomToken(),
+        gen: grant.generation,
+        exp: epochSeconds(grant.expiresAt),
+      },
       config.jwtSecret,
     ),
   ]);
-  return { access, refresh, accessExpiration, refreshExpiration: pending.expiresAt };
+  return { access, refresh, accessExpiration, refreshExpiration: grant.expiresAt };
 }
 
 /** The claims of a refresh token, checked against this deployment's secret and clock. */
@@ -92,30 +81,48 @@ export function readRefreshToken({ config, clock }: Pick<Deps, "config" | "clock
   return readToken(token, { secret: config.jwtSecret, type: "refresh", now: clock.now() }, INVALID_REFRESH);
 }
 
+export interface RefreshedSession {
+  tokens: SessionTokens;
+  account: UserWithPlan;
+  sessionId: string;
+}
+
 /**
- * Exchanges a refresh token for a new pair in one D1 round trip. The old token stops working; replaying
- * a token that was already exchanged ends its whole session (every token descended from that login),
- * and that revocation is committed even though the request fails.
+ * Exchanges a refresh token for a fresh access token and the session's current refresh token, in one
+ * D1 round trip. The current generation's token rotates to the next. The token rotated away less than
+ * REFRESH_TOKEN_REUSE_INTERVAL_SECONDS ago is a concurrent request of the same client (a page load
+ * fires several with the same cookie): it is served without rotating again, and handed the current
+ * token, never its own. Any older token is being replayed: its whole session ends (committed even
+ * though the request fails).
  */
-export async function rotateRefreshToken(deps: Deps, token: string, client: ClientInfo): Promise<SessionTokens> {
+export async function rotateRefreshToken(deps: Deps, token: string, client: ClientInfo): Promise<RefreshedSession> {
   const { db, config, clock } = deps;
   const claims = await readRefreshToken(deps, token);
-  const presentedHash = await sha256Hex(claims.jti);
-  const next = await planRefresh(config, clock.now(), claims.sid);
-  const userId = await rotateSessionRefreshToken(db, {
+  const presented = claims.gen ?? 0;
+  const now = clock.now();
+  const { rotated, session, account } = await rotateSessionRefreshToken(db, {
     sessionId: claims.sid,
-    presentedHash,
-    nextHash: next.jtiHash,
-    nextExpiresAt: next.expiresAt,
-    now: next.now,
+    generation: presented,
+    now,
+    lifetime: config.refreshTokenLifetime,
+    maxAge: config.sessionMaxAge,
   });
-  if (userId === undefined) {
-    if (await revokeSessionOnReuse(db, claims.sid, presentedHash, next.now)) {
-      await insertSecurityEvent(db, { userId: claims.user_id, type: "refresh_token_reused", client }, next.now).run();
-    }
-    throw new TokenInvalid(INVALID_REFRESH);
+  const graceSince = now.getTime() - config.refreshReuseInterval * 1000;
+  const concurrent =
+    session?.live &&
+    session.generation === presented + 1 &&
+    session.rotatedAt !== null &&
+    session.rotatedAt.getTime() > graceSince;
+  if (session && account && (rotated || concurrent) && account.user.id === claims.user_id) {
+    const grant = { sessionId: claims.sid, generation: session.generation, now, expiresAt: session.expiresAt };
+    return { tokens: await signSessionTokens(config, grant, account.user.id), account, sessionId: claims.sid };
   }
-  return signSessionTokens(config, next, userId);
+  if (session?.live && session.generation > presented) {
+    if (await revokeSessionOnReuse(db, claims.sid, presented, now)) {
+      await insertSecurityEvent(db, { userId: claims.user_id, type: "refresh_token_reused", client }, now).run();
+    }
+  }
+  throw new TokenInvalid(INVALID_REFRESH);
 }
 
 export interface SessionListing {

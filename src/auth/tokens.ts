@@ -17,6 +17,8 @@ const claimsSchema = z.object({
   iat: z.number().int(),
   exp: z.number().int(),
   nbf: z.number().int().optional(),
+  /** Refresh tokens only: which generation of its session's refresh token this is. */
+  gen: z.number().int().nonnegative().optional(),
 });
 
 export type TokenClaims = z.infer<typeof claimsSchema>;
@@ -25,19 +27,30 @@ export async function signToken(claims: TokenClaims, secret: string): Promise<st
   return sign(claims, await hmacSha256Key(secret), ALGORITHM);
 }
 
+interface Expected {
+  secret: string;
+  type: TokenType | "any";
+  now: Date;
+}
+
 /**
- * Verifies signature, algorithm, type and — against the injected clock, not the runtime's — expiry and
- * issue time. Every failure is the same 401 as simplejwt's, so a caller learns nothing about why a
- * token was refused.
+ * Verifies signature, algorithm, type and issue time; reports expiry (against the injected clock, not
+ * the runtime's) instead of refusing it, for the one caller that treats an expired access cookie as
+ * "refresh the session". Any other failure is the same 401 as simplejwt's.
  */
-export async function readToken(
+export async function inspectToken(
   token: string,
-  expected: { secret: string; type: TokenType | "any"; now: Date },
+  expected: Expected,
   detail?: string,
-): Promise<TokenClaims> {
+): Promise<{ claims: TokenClaims; expired: boolean }> {
   let payload: unknown;
   try {
-    payload = await verify(token, await hmacSha256Key(expected.secret), { alg: ALGORITHM, exp: false, nbf: false, iat: false });
+    payload = await verify(token, await hmacSha256Key(expected.secret), {
+      alg: ALGORITHM,
+      exp: false,
+      nbf: false,
+      iat: false,
+    });
   } catch {
     throw new TokenInvalid(detail);
   }
@@ -45,7 +58,17 @@ export async function readToken(
   if (!parsed.success) throw new TokenInvalid(detail);
   const claims = parsed.data;
   const now = epochSeconds(expected.now);
-  const timely = claims.exp > now && claims.iat <= now && (claims.nbf === undefined || claims.nbf <= now);
-  if (!timely || (expected.type !== "any" && claims.token_type !== expected.type)) throw new TokenInvalid(detail);
+  const issued = claims.iat <= now && (claims.nbf === undefined || claims.nbf <= now);
+  const typed = expected.type === "any" || claims.token_type === expected.type;
+  if (!issued || !typed || (claims.token_type === "refresh" && claims.gen === undefined)) {
+    throw new TokenInvalid(detail);
+  }
+  return { claims, expired: claims.exp <= now };
+}
+
+/** A valid, unexpired token of the expected type; every failure is simplejwt's 401, saying nothing of why. */
+export async function readToken(token: string, expected: Expected, detail?: string): Promise<TokenClaims> {
+  const { claims, expired } = await inspectToken(token, expected, detail);
+  if (expired) throw new TokenInvalid(detail);
   return claims;
 }

@@ -2,7 +2,6 @@ import type { Deps } from "../env";
 import { TokenInvalid } from "../errors";
 import { listPlans } from "../db/plans";
 import type { PlanRow } from "../db/schema";
-import type { TokenClaims } from "../auth/tokens";
 import { planPrice, type Billing } from "./prices";
 
 export interface PlanOffer {
@@ -17,10 +16,10 @@ export interface PlanOffer {
  */
 export async function offeredPlans(
   { db, clock }: Deps,
-  caller: TokenClaims | undefined,
+  caller: { userId: number; sessionId: string } | undefined,
   billing: Billing | undefined,
 ): Promise<PlanOffer> {
-  const listing = await listPlans(db, caller && { userId: caller.user_id, sessionId: caller.sid }, clock.now());
+  const listing = await listPlans(db, caller, clock.now());
   if (!listing.callerLive) throw new TokenInvalid();
   const plans = billing ? listing.plans.filter((plan) => planPrice(plan, billing) !== null) : listing.plans;
   return { plans, currentPlanId: listing.callerPlanId };

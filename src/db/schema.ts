@@ -53,9 +53,10 @@ export const users = sqliteTable(
 );
 
 /**
- * One row per login: a refresh-token family. Only the SHA-256 of the family's current refresh token
- * (its `jti`) is kept; rotating swaps it compare-and-swap, and a well-signed token of this session whose
- * hash is not the current one was already rotated away — replaying it ends the session.
+ * One row per login: a refresh-token family. No token is stored: each refresh token names its session
+ * and its generation (signed, so neither can be forged), and the session keeps the generation of its
+ * current token. Rotating moves the generation on compare-and-swap; a well-signed token of an older
+ * generation was rotated away — replayed after the reuse interval, it ends the session.
  */
 export const sessions = sqliteTable(
   "sessions",
@@ -64,7 +65,10 @@ export const sessions = sqliteTable(
     userId: integer("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
-    refreshJtiHash: text("refresh_jti_hash").notNull(),
+    refreshGeneration: integer("refresh_generation").notNull().default(0),
+    /** When the current generation replaced the previous one (null: never rotated). */
+    refreshRotatedAt: integer("refresh_rotated_at", { mode: "timestamp_ms" }),
+    /** The session's end: slides with each rotation, never past `created_at` + SESSION_MAX_AGE_SECONDS. */
     refreshExpiresAt: integer("refresh_expires_at", { mode: "timestamp_ms" }).notNull(),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
     lastUsedAt: integer("last_used_at", { mode: "timestamp_ms" }).notNull(),

@@ -1,7 +1,7 @@
 import { and, desc, eq, gt, isNull, ne, sql, type SQL } from "drizzle-orm";
 import type { ClientInfo } from "../client-info";
 import type { Database } from "./client";
-import { sessions, users } from "./schema";
+import { plans, sessions, users } from "./schema";
 
 /**
  * The one rule of a live session, used by every query that authenticates: not revoked, its refresh
@@ -19,48 +19,76 @@ export interface NewSession extends ClientInfo {
   id: string;
   /** A user id, or a subquery yielding it when the user is inserted in the same batch. */
   userId: number | SQL;
-  refreshJtiHash: string;
   refreshExpiresAt: Date;
   now: Date;
 }
 
 export function insertSession(db: Database, session: NewSession) {
   const { now, ...fields } = session;
-  return db.insert(sessions).values({ ...fields, createdAt: now, lastUsedAt: now });
+  return db.insert(sessions).values({ ...fields, refreshGeneration: 0, createdAt: now, lastUsedAt: now });
+}
+
+export interface Rotation {
+  sessionId: string;
+  /** The generation of the refresh token presented. */
+  generation: number;
+  now: Date;
+  /** The sliding lifetime, and the absolute cap from the session's creation, in seconds. */
+  lifetime: number;
+  maxAge: number;
 }
 
 /**
- * Rotates a session's refresh token, compare-and-swap: only if the presented token is the session's
- * current one and the session is live. Returns the user id when this call won.
+ * One round trip for a refresh: the compare-and-swap that moves the session to the next generation
+ * (only if the presented one is current and the session live; the end slides, capped at creation +
+ * max age), then — seeing its effect — the session, its user and the user's plan. Single-table reads
+ * on purpose: inside a D1 batch Drizzle maps rows by column name, so a join would come back scrambled.
  */
-export async function rotateSessionRefreshToken(
-  db: Database,
-  rotation: { sessionId: string; presentedHash: string; nextHash: string; nextExpiresAt: Date; now: Date },
-): Promise<number | undefined> {
-  const row = await db
-    .update(sessions)
-    .set({ refreshJtiHash: rotation.nextHash, refreshExpiresAt: rotation.nextExpiresAt, lastUsedAt: rotation.now })
-    .where(
-      and(
-        eq(sessions.id, rotation.sessionId),
-        eq(sessions.refreshJtiHash, rotation.presentedHash),
-        sessionIsLive(rotation.now),
-      ),
-    )
-    .returning({ userId: sessions.userId })
-    .get();
-  return row?.userId;
+export async function rotateSessionRefreshToken(db: Database, rotation: Rotation) {
+  const { sessionId, generation, now } = rotation;
+  const nextEnd = sql`min(${now.getTime() + rotation.lifetime * 1000}, ${sessions.createdAt} + ${rotation.maxAge * 1000})`;
+  const userOfSession = sql`(select ${sessions.userId} from ${sessions} where ${sessions.id} = ${sessionId})`;
+  const [rotated, [session], [user], [plan]] = await db.batch([
+    db
+      .update(sessions)
+      .set({
+        refreshGeneration: generation + 1,
+        refreshRotatedAt: now,
+        refreshExpiresAt: nextEnd,
+        lastUsedAt: now,
+      })
+      .where(and(eq(sessions.id, sessionId), eq(sessions.refreshGeneration, generation), sessionIsLive(now)))
+      .returning({ generation: sessions.refreshGeneration }),
+    db
+      .select({
+        generation: sessions.refreshGeneration,
+        rotatedAt: sessions.refreshRotatedAt,
+        expiresAt: sessions.refreshExpiresAt,
+        live: sql<number>`(${sessionIsLive(now)})`,
+      })
+      .from(sessions)
+      .where(eq(sessions.id, sessionId)),
+    db.select().from(users).where(eq(users.id, userOfSession)),
+    db
+      .select()
+      .from(plans)
+      .where(eq(plans.id, sql`(select ${users.planId} from ${users} where ${users.id} = ${userOfSession})`)),
+  ]);
+  return {
+    rotated: rotated.length > 0,
+    session: session && { ...session, live: Boolean(session.live) },
+    account: user ? { user, plan: plan ?? null } : undefined,
+  };
 }
 
-/**
- * A well-signed refresh token of this session that is not its current one was rotated away before:
- * it is being replayed, so the session (the whole family) ends. True when that happened now.
- */
-export async function revokeSessionOnReuse(db: Database, sessionId: string, presentedHash: string, now: Date) {
+/** A replayed refresh token of an older generation ends its session. True when that happened now. */
+export async function revokeSessionOnReuse(db: Database, sessionId: string, presentedGeneration: number, now: Date) {
   const result = await db
     .update(sessions)
     .set({ revokedAt: now, revokedReason: "refresh_token_reused" })
-    .where(and(eq(sessions.id, sessionId), ne(sessions.refreshJtiHash, presentedHash), isNull(sessions.revokedAt)))
+    .where(
+      and(eq(sessions.id, sessionId), gt(sessions.refreshGeneration, presentedGeneration), isNull(sessions.revokedAt)),
+    )
     .run();
   return result.meta.changes > 0;
 }

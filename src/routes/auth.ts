@@ -28,26 +28,21 @@ import {
   refreshRequestSchema,
   refreshResponseSchema,
   registrationSchema,
+  serializeLoginPayload,
+  serializeRefreshed,
   resendEmailSchema,
   verifyEmailSchema,
   verifySchema,
 } from "../schemas/auth";
 import { detailSchema, emptySchema, errorResponses, json, jsonBody, signedInSecurity } from "../schemas/common";
-import { serializeUser } from "../schemas/user";
 
 const tags = ["auth"];
 
-/** The login payload of dj-rest-auth, with the tokens also set as cookies. */
-function signedInResponse(c: Context<AppEnv>, { account, tokens }: SignedIn) {
-  setSessionCookies(c, tokens);
+/** Signed in: the tokens also go out as cookies (and the CSRF cookie, for the frontend's next calls). */
+function signedInResponse(c: Context<AppEnv>, signedIn: SignedIn) {
+  setSessionCookies(c, signedIn.tokens);
   ensureCsrfCookie(c);
-  return {
-    access: tokens.access,
-    refresh: c.var.config.refreshOnlyInCookie ? "" : tokens.refresh,
-    user: serializeUser(account),
-    access_expiration: tokens.accessExpiration.toISOString(),
-    refresh_expiration: tokens.refreshExpiration.toISOString(),
-  };
+  return serializeLoginPayload(signedIn, c.var.config.refreshOnlyInCookie);
 }
 
 /** The refresh token from the body, else from its cookie; a cookie is a credential, so it needs CSRF. */
@@ -129,7 +124,10 @@ export const authRoutes = createRouter()
       middleware: [refreshLimit],
       request: { body: jsonBody(refreshRequestSchema, false) },
       responses: {
-        200: json(refreshResponseSchema, "A new pair; the refresh token answered in the channel it came in"),
+        200: json(
+          refreshResponseSchema,
+          "A new access token; the cookies are set, and the refresh token is in the body unless JWT_AUTH_HTTPONLY",
+        ),
         401: errorResponses[401],
         403: errorResponses[403],
         429: errorResponses[429],
@@ -138,16 +136,10 @@ export const authRoutes = createRouter()
     async (c) => {
       const presented = presentedRefreshToken(c, c.req.valid("json").refresh);
       if (!presented) throw new TokenInvalid("No valid refresh token found.");
-      const tokens = await rotateRefreshToken(c.var, presented.token, clientInfo(c));
-      const access = { access: tokens.access, access_expiration: tokens.accessExpiration.toISOString() };
-      if (presented.via === "cookie") {
-        setSessionCookies(c, tokens);
-        return c.json(access, 200);
-      }
-      return c.json(
-        { ...access, refresh: tokens.refresh, refresh_expiration: tokens.refreshExpiration.toISOString() },
-        200,
-      );
+      const { tokens } = await rotateRefreshToken(c.var, presented.token, clientInfo(c));
+      // As dj-rest-auth: the cookies are set whichever channel the token came in.
+      setSessionCookies(c, tokens);
+      return c.json(serializeRefreshed(tokens, c.var.config.refreshOnlyInCookie), 200);
     },
   )
   .openapi(

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../app";
-import { readAccessClaims } from "../auth/middleware";
+import { identifyCaller } from "../auth/middleware";
 import { offeredPlans } from "../billing/plans";
 import { plansQuerySchema } from "../schemas/billing";
 import { errorResponses, json } from "../schemas/common";
@@ -21,7 +21,7 @@ export const planRoutes = createRouter().openapi(
     },
   }),
   async (c) => {
-    const caller = (await readAccessClaims(c))?.claims;
+    const caller = await identifyCaller(c);
     return c.json(serializePlans(await offeredPlans(c.var, caller, c.req.valid("query").billing)), 200);
   },
 );

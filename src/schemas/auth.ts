@@ -1,7 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import { passwordProblems } from "../auth/password-rules";
 import { body, email, newEmail, optionalString, password, text, username } from "./fields";
-import { userSchema } from "./user";
+import type { SignedIn } from "../auth/accounts";
+import type { SessionTokens } from "../auth/sessions";
+import { serializeUser, userSchema } from "./user";
 
 export const registrationSchema = body({
   username: username(),
@@ -85,9 +87,33 @@ export const refreshResponseSchema = z
   .object({
     access: z.string(),
     access_expiration: timestamp,
-    refresh: z.string().optional().openapi({ description: "only when the refresh token came in the body" }),
+    refresh: z.string().optional().openapi({ description: "only while JWT_AUTH_HTTPONLY is off" }),
     refresh_expiration: timestamp.optional(),
   })
   .openapi("TokenRefreshResponse");
 
 export const csrfResponseSchema = z.object({ csrfToken: z.string() }).openapi("CsrfToken");
+
+/** dj-rest-auth's login payload; `refresh` is "" while the refresh token travels only as an HttpOnly cookie. */
+export function serializeLoginPayload(
+  { account, tokens }: SignedIn,
+  refreshOnlyInCookie: boolean,
+): z.infer<typeof loginResponseSchema> {
+  return {
+    access: tokens.access,
+    refresh: refreshOnlyInCookie ? "" : tokens.refresh,
+    user: serializeUser(account),
+    access_expiration: tokens.accessExpiration.toISOString(),
+    refresh_expiration: tokens.refreshExpiration.toISOString(),
+  };
+}
+
+/** simplejwt's refresh answer; with JWT_AUTH_HTTPONLY on, no refresh token ever appears in a body. */
+export function serializeRefreshed(
+  tokens: SessionTokens,
+  refreshOnlyInCookie: boolean,
+): z.infer<typeof refreshResponseSchema> {
+  const access = { access: tokens.access, access_expiration: tokens.accessExpiration.toISOString() };
+  if (refreshOnlyInCookie) return access;
+  return { ...access, refresh: tokens.refresh, refresh_expiration: tokens.refreshExpiration.toISOString() };
+}
