@@ -47,7 +47,7 @@ export async function identifyCaller(c: Context): Promise<Caller | undefined> {
     return undefined;
   }
   if (isUnsafeMethod(c)) requireCsrf(c);
-  const refreshed = await rotateRefreshToken(vars, refresh, clientInfo(c)).catch((error: unknown) => {
+  const refreshed = await rotateRefreshToken(vars, refresh, clientInfo(c), true).catch((error: unknown) => {
     // The refresh cookie is as dead as the access cookie: the browser drops both, and signs in again.
     if (!(error instanceof TokenInvalid)) throw error;
     clearSessionCookies(c);
@@ -55,7 +55,7 @@ export async function identifyCaller(c: Context): Promise<Caller | undefined> {
   });
   setSessionCookies(c, refreshed.tokens);
   return {
-    userId: refreshed.account.user.id,
+    userId: refreshed.userId,
     sessionId: refreshed.sessionId,
     via: "cookie",
     account: refreshed.account,

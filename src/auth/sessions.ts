@@ -6,6 +6,7 @@ import { NotFound, TokenInvalid } from "../errors";
 import type { Database } from "../db/client";
 import {
   insertSession,
+  readRefreshState,
   listLiveSessions,
   revokeAllSessions,
   revokeSession,
@@ -83,44 +84,63 @@ export function readRefreshToken({ config, clock }: Pick<Deps, "config" | "clock
 
 export interface RefreshedSession {
   tokens: SessionTokens;
-  account: UserWithPlan;
+  userId: number;
   sessionId: string;
+  /** The session's user and plan, when asked for (a silent refresh serves the request with them). */
+  account?: UserWithPlan;
 }
 
 /**
- * Exchanges a refresh token for a fresh access token and the session's current refresh token, in one
- * D1 round trip. The current generation's token rotates to the next. The token rotated away less than
- * REFRESH_TOKEN_REUSE_INTERVAL_SECONDS ago is a concurrent request of the same client (a page load
- * fires several with the same cookie): it is served without rotating again, and handed the current
- * token, never its own. Any older token is being replayed: its whole session ends (committed even
- * though the request fails).
+ * Exchanges a refresh token for a fresh access token and the session's current refresh token: one D1
+ * round trip when it rotates (the user and plan, when asked for, read in the same batch). The token
+ * rotated away less than REFRESH_TOKEN_REUSE_INTERVAL_SECONDS ago is a concurrent request of the same
+ * client (a page load fires several with the same cookie): it is served without rotating again, and
+ * handed the current token, never its own (a second round trip). Any older token is being replayed:
+ * its whole session ends (committed even though the request fails).
  */
-export async function rotateRefreshToken(deps: Deps, token: string, client: ClientInfo): Promise<RefreshedSession> {
+export async function rotateRefreshToken(
+  deps: Deps,
+  token: string,
+  client: ClientInfo,
+  withAccount = false,
+): Promise<RefreshedSession> {
   const { db, config, clock } = deps;
   const claims = await readRefreshToken(deps, token);
   const presented = claims.gen ?? 0;
+  const sessionId = claims.sid;
   const now = clock.now();
-  const { rotated, session, account } = await rotateSessionRefreshToken(db, {
-    sessionId: claims.sid,
+  const rotation = {
+    sessionId,
     generation: presented,
     now,
     lifetime: config.refreshTokenLifetime,
     maxAge: config.sessionMaxAge,
-  });
+  };
+  const { rotated, account } = await rotateSessionRefreshToken(db, rotation, withAccount);
+  const current = rotated ?? (await concurrentRefresh(deps, sessionId, presented, now, client));
+  if (current.userId !== claims.user_id || (withAccount && !account)) throw new TokenInvalid(INVALID_REFRESH);
+  const grant = { sessionId, generation: current.generation, now, expiresAt: current.expiresAt };
+  return { tokens: await signSessionTokens(config, grant, current.userId), userId: current.userId, sessionId, account };
+}
+
+/**
+ * A refresh token that did not rotate: the one rotated away within the reuse interval gets the session's
+ * current state; any other of an older generation is reuse and ends the session; the rest is invalid.
+ */
+async function concurrentRefresh(
+  { db, config }: Deps,
+  sessionId: string,
+  presented: number,
+  now: Date,
+  client: ClientInfo,
+) {
+  const state = await readRefreshState(db, sessionId, now);
+  if (!state?.live) throw new TokenInvalid(INVALID_REFRESH);
   const graceSince = now.getTime() - config.refreshReuseInterval * 1000;
-  const concurrent =
-    session?.live &&
-    session.generation === presented + 1 &&
-    session.rotatedAt !== null &&
-    session.rotatedAt.getTime() > graceSince;
-  if (session && account && (rotated || concurrent) && account.user.id === claims.user_id) {
-    const grant = { sessionId: claims.sid, generation: session.generation, now, expiresAt: session.expiresAt };
-    return { tokens: await signSessionTokens(config, grant, account.user.id), account, sessionId: claims.sid };
-  }
-  if (session?.live && session.generation > presented) {
-    if (await revokeSessionOnReuse(db, claims.sid, presented, now)) {
-      await insertSecurityEvent(db, { userId: claims.user_id, type: "refresh_token_reused", client }, now).run();
-    }
+  const justRotated = state.rotatedAt !== null && state.rotatedAt.getTime() > graceSince;
+  if (state.generation === presented + 1 && justRotated) return state;
+  if (state.generation > presented && (await revokeSessionOnReuse(db, sessionId, presented, now))) {
+    await insertSecurityEvent(db, { userId: state.userId, type: "refresh_token_reused", client }, now).run();
   }
   throw new TokenInvalid(INVALID_REFRESH);
 }

@@ -39,46 +39,52 @@ export interface Rotation {
 }
 
 /**
- * One round trip for a refresh: the compare-and-swap that moves the session to the next generation
- * (only if the presented one is current and the session live; the end slides, capped at creation +
- * max age), then — seeing its effect — the session, its user and the user's plan. Single-table reads
- * on purpose: inside a D1 batch Drizzle maps rows by column name, so a join would come back scrambled.
+ * The compare-and-swap of a refresh: moves the session to the next generation only if the presented
+ * one is current and the session live; its end slides, capped at creation + max age. With
+ * `withAccount`, the session's user and plan are read in the same round trip (single-table reads on
+ * purpose: inside a D1 batch Drizzle maps rows by column name, so a join would come back scrambled).
  */
-export async function rotateSessionRefreshToken(db: Database, rotation: Rotation) {
+export async function rotateSessionRefreshToken(db: Database, rotation: Rotation, withAccount: boolean) {
   const { sessionId, generation, now } = rotation;
   const nextEnd = sql`min(${now.getTime() + rotation.lifetime * 1000}, ${sessions.createdAt} + ${rotation.maxAge * 1000})`;
+  const rotate = db
+    .update(sessions)
+    .set({ refreshGeneration: generation + 1, refreshRotatedAt: now, refreshExpiresAt: nextEnd, lastUsedAt: now })
+    .where(and(eq(sessions.id, sessionId), eq(sessions.refreshGeneration, generation), sessionIsLive(now)))
+    .returning({
+      userId: sessions.userId,
+      generation: sessions.refreshGeneration,
+      expiresAt: sessions.refreshExpiresAt,
+    });
+  if (!withAccount) {
+    const [rotated] = await rotate.all();
+    return { rotated, account: undefined };
+  }
   const userOfSession = sql`(select ${sessions.userId} from ${sessions} where ${sessions.id} = ${sessionId})`;
-  const [rotated, [session], [user], [plan]] = await db.batch([
-    db
-      .update(sessions)
-      .set({
-        refreshGeneration: generation + 1,
-        refreshRotatedAt: now,
-        refreshExpiresAt: nextEnd,
-        lastUsedAt: now,
-      })
-      .where(and(eq(sessions.id, sessionId), eq(sessions.refreshGeneration, generation), sessionIsLive(now)))
-      .returning({ generation: sessions.refreshGeneration }),
-    db
-      .select({
-        generation: sessions.refreshGeneration,
-        rotatedAt: sessions.refreshRotatedAt,
-        expiresAt: sessions.refreshExpiresAt,
-        live: sql<number>`(${sessionIsLive(now)})`,
-      })
-      .from(sessions)
-      .where(eq(sessions.id, sessionId)),
+  const [[rotated], [user], [plan]] = await db.batch([
+    rotate,
     db.select().from(users).where(eq(users.id, userOfSession)),
     db
       .select()
       .from(plans)
       .where(eq(plans.id, sql`(select ${users.planId} from ${users} where ${users.id} = ${userOfSession})`)),
   ]);
-  return {
-    rotated: rotated.length > 0,
-    session: session && { ...session, live: Boolean(session.live) },
-    account: user ? { user, plan: plan ?? null } : undefined,
-  };
+  return { rotated, account: user ? { user, plan: plan ?? null } : undefined };
+}
+
+/** Where a session's refresh stands, for a token that did not rotate: was it current a moment ago? */
+export function readRefreshState(db: Database, sessionId: string, now: Date) {
+  return db
+    .select({
+      userId: sessions.userId,
+      generation: sessions.refreshGeneration,
+      rotatedAt: sessions.refreshRotatedAt,
+      expiresAt: sessions.refreshExpiresAt,
+      live: sql<number>`(${sessionIsLive(now)})`.mapWith(Boolean),
+    })
+    .from(sessions)
+    .where(eq(sessions.id, sessionId))
+    .get();
 }
 
 /** A replayed refresh token of an older generation ends its session. True when that happened now. */
