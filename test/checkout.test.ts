@@ -167,6 +167,62 @@ describe("GET /core/payments/verify-session/", () => {
     });
   });
 
+  it("grants nothing for a completed checkout whose subscription is no longer paid for", async () => {
+    const { access, body, sessionId } = await checkedOut();
+    const free = await planIdByName("Free");
+    const start = Math.floor(Date.now() / 1000) - 86_400;
+    const canceled = { ...subscription({ priceId: "price_pro_monthly", periodStart: start }), status: "canceled" };
+    await fakeStripe.complete(sessionId, { subscription: { ...canceled, canceled_at: start + 3600 } });
+    const response = await call(`/core/payments/verify-session/?session_id=${sessionId}`, { headers: bearer(access) });
+    expect(response.status).toBe(200);
+    expect(await subscriptionRow(body.user.pk)).toMatchObject({
+      plan_id: free,
+      stripe_subscription_status: "canceled",
+    });
+  });
+
+  it("cannot undo a later cancellation by verifying the old checkout again", async () => {
+    const { access, body, pro, sessionId } = await checkedOut();
+    const start = Math.floor(Date.now() / 1000) - 600;
+    const active = subscription({ priceId: "price_pro_monthly", customer: "cus_again", periodStart: start });
+    await fakeStripe.complete(sessionId, { customer: "cus_again", subscription: active });
+    const verify = () => call(`/core/payments/verify-session/?session_id=${sessionId}`, { headers: bearer(access) });
+    expect((await verify()).status).toBe(200);
+    expect((await subscriptionRow(body.user.pk))?.plan_id).toBe(pro);
+    // The customer cancels a minute later; Stripe's event says so.
+    const cancelledAt = Math.floor(Date.now() / 1000) - 60;
+    const deleted = stripeEvent("customer.subscription.deleted", { ...active, status: "canceled" }, cancelledAt);
+    expect((await deliver(deleted)).status).toBe(200);
+    expect((await subscriptionRow(body.user.pk))?.plan_id).toBe(await planIdByName("Free"));
+    // The old (still stored) checkout is verified again: its subscription reads active as of then.
+    expect((await verify()).status).toBe(200);
+    expect(await subscriptionRow(body.user.pk)).toMatchObject({
+      plan_id: await planIdByName("Free"),
+      stripe_subscription_status: "canceled",
+    });
+  });
+
+  it("does not stamp the time of verifying: a webhook from moments before still applies", async () => {
+    const { access, body, sessionId } = await checkedOut();
+    const start = Math.floor(Date.now() / 1000) - 3600;
+    const active = subscription({ priceId: "price_pro_monthly", customer: "cus_stamp", periodStart: start });
+    await fakeStripe.complete(sessionId, { customer: "cus_stamp", subscription: active });
+    expect(
+      (await call(`/core/payments/verify-session/?session_id=${sessionId}`, { headers: bearer(access) })).status,
+    ).toBe(200);
+    // Sent by Stripe a few seconds before the verification answered, delivered after it.
+    const unpaid = stripeEvent(
+      "customer.subscription.updated",
+      { ...active, status: "unpaid" },
+      Math.floor(Date.now() / 1000) - 5,
+    );
+    expect(await (await deliver(unpaid)).json()).toMatchObject({ outcome: "applied" });
+    expect(await subscriptionRow(body.user.pk)).toMatchObject({
+      plan_id: await planIdByName("Free"),
+      stripe_subscription_status: "unpaid",
+    });
+  });
+
   it("answers 404 for another user's session, changing nothing", async () => {
     const { sessionId } = await checkedOut();
     await fakeStripe.complete(sessionId, { subscription: subscription({ priceId: "price_pro_monthly" }) });

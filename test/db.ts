@@ -4,6 +4,7 @@
  * tests move the clock (see `clock` in kit.ts).
  */
 import { env } from "cloudflare:workers";
+import { usernameKey } from "../src/db/users";
 
 type Row = Record<string, unknown>;
 type Value = string | number | null;
@@ -30,8 +31,10 @@ export async function updateUserRow(where: { username: string } | { id: number }
 }
 
 export async function insertUserRow(user: { username: string; email: string; password_hash: string }) {
-  await env.DB.prepare("insert into users (username, email, password_hash, date_joined) values (?, ?, ?, ?)")
-    .bind(user.username, user.email, user.password_hash, Date.now())
+  await env.DB.prepare(
+    "insert into users (username, username_key, email, password_hash, date_joined) values (?, ?, ?, ?, ?)",
+  )
+    .bind(user.username, usernameKey(user.username), user.email, user.password_hash, Date.now())
     .run();
 }
 

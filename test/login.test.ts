@@ -27,6 +27,31 @@ describe("POST /auth/login/", () => {
     expect((await post("/auth/login/", { username: "", email: user.email, password: user.password })).status).toBe(200);
   });
 
+  it("signs in by the username typed in any case or compatibility form", async () => {
+    const user = newUser("Case");
+    await register(user);
+    for (const typed of [user.username.toLowerCase(), user.username.toUpperCase()]) {
+      expect((await post("/auth/login/", { username: typed, password: user.password })).status, typed).toBe(200);
+    }
+  });
+
+  it("never lets a username spelled like someone's e-mail shadow that account", async () => {
+    const victim = newUser("victim");
+    await register(victim);
+    const squatter = { ...newUser("squat"), username: victim.email };
+    await register(squatter);
+    // The victim types their e-mail into the username field, as the web frontend lets them.
+    const response = await post("/auth/login/", { username: victim.email, password: victim.password });
+    expect(response.status).toBe(200);
+    expect((await response.json<LoginPayload>()).user.username).toBe(victim.username);
+  });
+
+  it("still signs in a username containing @ that is no account's e-mail", async () => {
+    const user = { ...newUser("at"), username: `${crypto.randomUUID().slice(0, 8)}@legacy.example.com` };
+    await register(user);
+    expect((await post("/auth/login/", { username: user.username, password: user.password })).status).toBe(200);
+  });
+
   it("records last_login", async () => {
     const { user } = await register();
     await updateUserRow(user, { last_login: null });

@@ -171,6 +171,39 @@ describe("POST /auth/registration/", () => {
     });
   });
 
+  it("refuses usernames that differ from a taken one only by case or Unicode compatibility form", async () => {
+    const base = `admin${crypto.randomUUID().slice(0, 6)}`;
+    const { body } = registration({ username: base });
+    expect((await post("/auth/registration/", body)).status).toBe(201);
+    const fullwidth = [...base].map((ch) => String.fromCodePoint(ch.codePointAt(0)! + 0xfee0)).join("");
+    for (const variant of [base.toUpperCase(), `A${base.slice(1)}`, fullwidth]) {
+      const { body: other } = registration({ username: variant });
+      const response = await post("/auth/registration/", other);
+      expect(response.status, variant).toBe(400);
+      expect(await response.json()).toEqual({ username: ["A user with that username already exists."] });
+    }
+  });
+
+  it("stores a username NFKC-normalised, as Django does", async () => {
+    const { user, body } = registration({ username: `ｆｕｌｌ${crypto.randomUUID().slice(0, 6)}` });
+    const response = await post("/auth/registration/", body);
+    expect(response.status).toBe(201);
+    const { user: created } = await response.json<LoginPayload>();
+    expect(created.username).toBe(body.username.normalize("NFKC"));
+    expect(created.username.startsWith("full")).toBe(true);
+    expect(user.username).not.toBe(created.username);
+  });
+
+  it("refuses an e-mail that is another account's username, so that username keeps logging in", async () => {
+    const handle = `${crypto.randomUUID().slice(0, 8)}@handles.example.com`;
+    const { body } = registration({ username: handle });
+    expect((await post("/auth/registration/", body)).status).toBe(201);
+    const { body: other } = registration({ email: handle.toUpperCase() });
+    const response = await post("/auth/registration/", other);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ email: ["A user is already registered with this e-mail address."] });
+  });
+
   it("gives exactly one of 20 concurrent registrations of one email a 201, and the rest a 400", async () => {
     const shared = newUser("race");
     const attempts = Array.from({ length: 20 }, (_, i) =>

@@ -87,6 +87,63 @@ describe("POST /core/payments/webhook/stripe/ — signature", () => {
   });
 });
 
+describe("POST /core/payments/webhook/stripe/ — a paid plan only while it is paid for", () => {
+  async function subscribed(status: string) {
+    const { body } = await register();
+    const sub = { ...subscription({ priceId: "price_pro_monthly", userId: body.user.pk }), status };
+    expect((await deliver(stripeEvent("customer.subscription.created", sub))).status).toBe(200);
+    return { userId: body.user.pk, sub };
+  }
+
+  it("grants the plan to active and trialing subscriptions", async () => {
+    const pro = await planIdByName("Pro");
+    for (const status of ["active", "trialing"]) {
+      const { userId } = await subscribed(status);
+      expect(await subscriptionRow(userId), status).toMatchObject({ plan_id: pro, stripe_subscription_status: status });
+    }
+  });
+
+  it("puts every other status on Free", async () => {
+    const free = await planIdByName("Free");
+    for (const status of ["unpaid", "canceled", "incomplete", "incomplete_expired", "paused"]) {
+      const { userId } = await subscribed(status);
+      expect(await subscriptionRow(userId), status).toMatchObject({
+        plan_id: free,
+        stripe_subscription_status: status,
+      });
+    }
+  });
+
+  it("keeps the current plan while past_due (Stripe retries the payment), then Free once unpaid", async () => {
+    const { userId, sub } = await subscribed("active");
+    const created = Math.floor(Date.now() / 1000);
+    await deliver(stripeEvent("customer.subscription.updated", { ...sub, status: "past_due" }, created + 1));
+    expect(await subscriptionRow(userId)).toMatchObject({
+      plan_id: await planIdByName("Pro"),
+      stripe_subscription_status: "past_due",
+    });
+    await deliver(stripeEvent("customer.subscription.updated", { ...sub, status: "unpaid" }, created + 2));
+    expect(await subscriptionRow(userId)).toMatchObject({
+      plan_id: await planIdByName("Free"),
+      stripe_subscription_status: "unpaid",
+    });
+  });
+
+  it("grants nothing for a checkout completed without payment", async () => {
+    const { body } = await register();
+    const unpaid = checkoutSession({
+      userId: body.user.pk,
+      planId: await planIdByName("Basic"),
+      paymentStatus: "unpaid",
+    });
+    expect((await deliver(stripeEvent("checkout.session.completed", unpaid))).status).toBe(200);
+    expect(await subscriptionRow(body.user.pk)).toMatchObject({
+      plan_id: await planIdByName("Free"),
+      stripe_subscription_status: "incomplete",
+    });
+  });
+});
+
 describe("POST /core/payments/webhook/stripe/ — events", () => {
   it("checkout.session.completed sets the plan, customer, subscription and status of the user it names", async () => {
     const { body } = await register();
@@ -127,7 +184,7 @@ describe("POST /core/payments/webhook/stripe/ — events", () => {
         priceId: "price_premium_yearly",
         interval: "year",
         periodEnd,
-        status: "past_due",
+        status: "active",
       }),
     );
     expect(await (await deliver(event)).json()).toMatchObject({ outcome: "applied" });
@@ -139,7 +196,7 @@ describe("POST /core/payments/webhook/stripe/ — events", () => {
         is_current: true,
         yearly_price: { amount: 300, currency: "USD", interval: "year" },
       },
-      stripe_subscription_status: "past_due",
+      stripe_subscription_status: "active",
       subscription_interval: "year",
       subscription_renewal_date: new Date(periodEnd * 1000).toISOString(),
     });

@@ -50,7 +50,7 @@ async function assertIdentifiersFree(db: Database, candidate: { username?: strin
 }
 
 function takenField(target: string | undefined): keyof typeof TAKEN_MESSAGES | undefined {
-  if (target === "users.username") return "username";
+  if (target === "users.username" || target === "users.username_key") return "username";
   if (target === "users.email" || target === "index 'users_email_lower_unique'") return "email";
   return undefined;
 }

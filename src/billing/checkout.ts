@@ -2,10 +2,16 @@ import { epochSeconds } from "../clock";
 import type { Deps } from "../env";
 import { CheckoutIncomplete, Conflict, NoStripeCustomer, NotFound, ValidationError } from "../errors";
 import type { PlanRow } from "../db/schema";
-import { selectPlanById, selectPlanByPriceId } from "../db/plans";
+import { selectPlanById, selectPlanByName, selectPlanByPriceId } from "../db/plans";
 import { updateSubscription } from "../db/subscriptions";
 import type { Principal } from "../auth/principal";
-import { subscriptionChanges, subscriptionPeriod, subscriptionSchema, type StripeSubscription } from "./events";
+import {
+  subscriptionChanges,
+  subscriptionObservedAt,
+  subscriptionPeriod,
+  subscriptionSchema,
+  type StripeSubscription,
+} from "./events";
 import { planPriceId, type Billing } from "./prices";
 import {
   createBillingPortalSession,
@@ -53,10 +59,15 @@ export async function verifyCheckout(
   }
   const subscription = expanded.data;
   const priceId = subscription.items.data[0]?.price.id ?? "";
-  const plan = await selectPlanByPriceId(db, priceId).get();
+  const [[plan], [free]] = await db.batch([selectPlanByPriceId(db, priceId), selectPlanByName(db, "Free")]);
   if (!plan) throw new Conflict("The subscription's price is not sold by any plan.");
-  const changes = { ...subscriptionChanges(subscription, plan), customerId: session.customer ?? subscription.customer };
-  await updateSubscription(db, user.id, changes, epochSeconds(clock.now())).run();
+  const changes = {
+    ...subscriptionChanges(subscription, plan, free),
+    customerId: session.customer ?? subscription.customer,
+  };
+  // Applied as of the subscription's own latest moment, so a newer webhook still wins and an older one
+  // cannot roll this back (the guard in updateSubscription).
+  await updateSubscription(db, user.id, changes, subscriptionObservedAt(subscription, epochSeconds(clock.now()))).run();
   return { subscription, plan, period: subscriptionPeriod(subscription) };
 }
 

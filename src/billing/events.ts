@@ -47,6 +47,10 @@ export const subscriptionSchema = z.object({
   // Before Stripe API 2025-03-31 the period was on the subscription; since, it is on each item.
   current_period_start: z.number().int().nullish(),
   current_period_end: z.number().int().nullish(),
+  created: z.number().int().nullish(),
+  start_date: z.number().int().nullish(),
+  canceled_at: z.number().int().nullish(),
+  ended_at: z.number().int().nullish(),
   items: z.object({
     data: z.array(
       z.object({
@@ -94,11 +98,48 @@ export function subscriptionPeriod(subscription: StripeSubscription) {
   };
 }
 
-/** The subscription's view of a user: its plan (by price), status, period end and interval. */
-export function subscriptionChanges(subscription: StripeSubscription, plan: PlanRow | undefined): SubscriptionChanges {
+/**
+ * The latest moment a subscription object as read from Stripe is known to reflect: the newest of its own
+ * past timestamps (created, started, period started, canceled, ended). verify-session applies the object
+ * as of then — never as of "now", which would make a cancellation that happened meanwhile look stale.
+ */
+export function subscriptionObservedAt(subscription: StripeSubscription, nowSeconds: number): number {
   const item = subscription.items.data[0];
+  const moments = [
+    subscription.created,
+    subscription.start_date,
+    subscription.current_period_start,
+    item?.current_period_start,
+    subscription.canceled_at,
+    subscription.ended_at,
+  ].filter((t): t is number => typeof t === "number" && t <= nowSeconds);
+  return moments.length > 0 ? Math.max(...moments) : 0;
+}
+
+/** Stripe statuses under which the subscription's plan is being paid for. */
+const PAID_STATUSES = new Set(["active", "trialing"]);
+
+/**
+ * The plan a subscription status entitles its user to: the paid plan only while `active` or `trialing`;
+ * `past_due` keeps whatever the user has now (Stripe is retrying the payment); any other status
+ * (`unpaid`, `canceled`, `incomplete`, `incomplete_expired`, `paused`) means Free.
+ */
+export function entitledPlanId(status: string, paid: PlanRow, free: PlanRow | undefined): number | undefined {
+  if (PAID_STATUSES.has(status)) return paid.id;
+  if (status === "past_due") return undefined;
+  return free?.id;
+}
+
+/** The subscription's view of a user: the plan its status entitles to, status, period end and interval. */
+export function subscriptionChanges(
+  subscription: StripeSubscription,
+  plan: PlanRow,
+  free: PlanRow | undefined,
+): SubscriptionChanges {
+  const item = subscription.items.data[0];
+  const planId = entitledPlanId(subscription.status, plan, free);
   return {
-    ...(plan ? { planId: plan.id } : {}),
+    ...(planId === undefined ? {} : { planId }),
     customerId: subscription.customer,
     subscriptionId: subscription.id,
     status: subscription.status,
@@ -107,21 +148,25 @@ export function subscriptionChanges(subscription: StripeSubscription, plan: Plan
   };
 }
 
-/** Reads (one batch) whether the event was seen, whom it is about and which plan it names; decides. */
+/**
+ * Reads (one batch) whether the event was seen, whom it is about, which plan it names and the Free plan
+ * (what a lapsed subscription leaves the user on); decides.
+ */
 async function resolveSubscriberEvent(
   db: Database,
   event: StripeEvent,
   keys: SubscriberKeys,
   planLookup: ReturnType<typeof selectPlanById>,
-  changes: (plan: PlanRow) => SubscriptionChanges | undefined,
+  changes: (plan: PlanRow, free: PlanRow | undefined) => SubscriptionChanges | undefined,
 ): Promise<Resolution | "duplicate"> {
-  const [seen, [subscriber], [plan]] = await db.batch([
+  const [seen, [subscriber], [plan], [free]] = await db.batch([
     selectStripeEvent(db, event.id),
     selectSubscriber(db, keys),
     planLookup,
+    selectPlanByName(db, "Free"),
   ]);
   if (seen.length > 0) return "duplicate";
-  const update = plan ? changes(plan) : undefined;
+  const update = plan ? changes(plan, free) : undefined;
   if (!subscriber || !update) return { outcome: "unmatched", writes: [] };
   if (subscriber.subscriptionEventAt !== null && subscriber.subscriptionEventAt > event.created) {
     return { outcome: "stale", writes: [] };
@@ -141,16 +186,19 @@ async function resolve(db: Database, event: StripeEvent): Promise<Resolution | "
         email: session.customer_details?.email ?? session.customer_email,
       };
       const paid = session.payment_status === "paid" || session.payment_status === "no_payment_required";
-      return resolveSubscriberEvent(db, event, keys, selectPlanById(db, planId), (plan) =>
-        session.mode === "subscription"
-          ? {
-              planId: plan.id,
-              customerId: session.customer ?? null,
-              subscriptionId: session.subscription ?? null,
-              status: paid ? "active" : "incomplete",
-            }
-          : undefined,
-      );
+      // An unpaid completion (a delayed payment method) grants nothing: the subscription's own events
+      // grant the plan once it is active.
+      const status = paid ? "active" : "incomplete";
+      return resolveSubscriberEvent(db, event, keys, selectPlanById(db, planId), (plan, free) => {
+        if (session.mode !== "subscription") return undefined;
+        const entitled = entitledPlanId(status, plan, free);
+        return {
+          ...(entitled === undefined ? {} : { planId: entitled }),
+          customerId: session.customer ?? null,
+          subscriptionId: session.subscription ?? null,
+          status,
+        };
+      });
     }
     case "customer.subscription.created":
     case "customer.subscription.updated": {
@@ -161,8 +209,8 @@ async function resolve(db: Database, event: StripeEvent): Promise<Resolution | "
         userId: toId(subscription.metadata?.user_id),
       };
       const priceId = subscription.items.data[0]?.price.id ?? "";
-      return resolveSubscriberEvent(db, event, keys, selectPlanByPriceId(db, priceId), (plan) =>
-        subscriptionChanges(subscription, plan),
+      return resolveSubscriberEvent(db, event, keys, selectPlanByPriceId(db, priceId), (plan, free) =>
+        subscriptionChanges(subscription, plan, free),
       );
     }
     case "customer.subscription.deleted": {

@@ -25,8 +25,15 @@ export const users = sqliteTable(
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
     username: text("username").notNull().unique(),
+    /**
+     * The username NFKC-normalised and lower-cased (`usernameKey`): unique, so `Admin` and fullwidth
+     * `ａｄｍｉｎ` cannot register beside `admin` (Django normalises, allauth compares without case).
+     */
+    usernameKey: text("username_key").notNull().default(""),
     // Stored lower-cased; the unique index on lower(email) also guards rows written by hand.
     email: text("email").notNull(),
+    /** An address the user asked to move to, not yet confirmed (verification optional or mandatory). */
+    pendingEmail: text("pending_email"),
     passwordHash: text("password_hash").notNull(),
     firstName: text("first_name").notNull().default(""),
     lastName: text("last_name").notNull().default(""),
@@ -47,6 +54,7 @@ export const users = sqliteTable(
   },
   (t) => [
     uniqueIndex("users_email_lower_unique").on(sql`lower(${t.email})`),
+    uniqueIndex("users_username_key_unique").on(t.usernameKey),
     index("users_stripe_customer_id_idx").on(t.stripeCustomerId),
     index("users_stripe_subscription_id_idx").on(t.stripeSubscriptionId),
   ],
@@ -99,6 +107,8 @@ export const oneTimeTokens = sqliteTable(
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     purpose: text("purpose", { enum: ["password_reset", "email_verification"] }).notNull(),
+    /** The address the token was mailed to: it is good only while that is still the account's (or pending) address. */
+    email: text("email"),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
     expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
     usedAt: integer("used_at", { mode: "timestamp_ms" }),

@@ -10,6 +10,14 @@ export interface UserWithPlan {
 
 const lowerEmail = sql`lower(${users.email})`;
 
+/**
+ * What makes two usernames the same: Django's NFKC normalisation, then case (allauth's rule), so
+ * `Admin` and fullwidth `ａｄｍｉｎ` are `admin`. Unique in the schema (`users_username_key_unique`).
+ */
+export function usernameKey(username: string): string {
+  return username.normalize("NFKC").toLowerCase();
+}
+
 /** The user behind a token, in one query: its session live (see `sessionIsLive`). */
 export async function findSessionUser(
   db: Database,
@@ -26,18 +34,22 @@ export async function findSessionUser(
     .get();
 }
 
-/** Login by username, or by email (also when typed into the username field); a username match wins. */
+/**
+ * Login by username, or by email (also when typed into the username field). An identifier with an `@`
+ * is first an e-mail: a username spelled like someone's address (`victim@example.com`) can never
+ * shadow that account; such a username still logs in while no account has it as its address.
+ */
 export async function findUserForLogin(
   db: Database,
   by: { username?: string; email?: string },
 ): Promise<UserWithPlan | undefined> {
   const email = by.email || (by.username?.includes("@") ? by.username : undefined);
-  const byUsername = by.username ? eq(users.username, by.username) : undefined;
+  const byUsername = by.username ? eq(users.usernameKey, usernameKey(by.username)) : undefined;
   const byEmail = email ? eq(lowerEmail, email.toLowerCase()) : undefined;
   const query = db.select({ user: users, plan: plans }).from(users).leftJoin(plans, eq(plans.id, users.planId));
   // The common case (a plain username) is one indexed lookup; only an ambiguous identifier needs ranking.
   if (!byUsername || !byEmail) return query.where(byUsername ?? byEmail).get();
-  return query.where(or(byUsername, byEmail)).orderBy(desc(byUsername)).limit(1).get();
+  return query.where(or(byUsername, byEmail)).orderBy(desc(byEmail)).limit(1).get();
 }
 
 /** Which of `username` / `email` another user already holds. */
@@ -46,18 +58,21 @@ export async function findTakenIdentifiers(
   candidate: { username?: string; email?: string },
   exceptUserId?: number,
 ): Promise<{ username: boolean; email: boolean }> {
+  const key = candidate.username === undefined ? undefined : usernameKey(candidate.username);
+  const email = candidate.email?.toLowerCase();
   const conditions: SQL[] = [];
-  if (candidate.username !== undefined) conditions.push(eq(users.username, candidate.username));
-  if (candidate.email !== undefined) conditions.push(eq(lowerEmail, candidate.email.toLowerCase()));
+  if (key !== undefined) conditions.push(eq(users.usernameKey, key));
+  // An address that is another account's username (one with an `@`) would shadow its login.
+  if (email !== undefined) conditions.push(eq(lowerEmail, email), eq(users.usernameKey, email));
   if (conditions.length === 0) return { username: false, email: false };
   const rows = await db
-    .select({ username: users.username, email: users.email })
+    .select({ usernameKey: users.usernameKey, email: users.email })
     .from(users)
     .where(and(or(...conditions), exceptUserId === undefined ? undefined : ne(users.id, exceptUserId)))
     .all();
   return {
-    username: rows.some((r) => r.username === candidate.username),
-    email: rows.some((r) => r.email.toLowerCase() === candidate.email?.toLowerCase()),
+    username: rows.some((r) => r.usernameKey === key),
+    email: rows.some((r) => r.email.toLowerCase() === email || r.usernameKey === email),
   };
 }
 
@@ -73,7 +88,11 @@ export interface NewUser {
 export function insertUser(db: Database, user: NewUser) {
   return db
     .insert(users)
-    .values({ ...user, planId: sql`(select ${plans.id} from ${plans} where ${plans.name} = 'Free')` })
+    .values({
+      ...user,
+      usernameKey: usernameKey(user.username),
+      planId: sql`(select ${plans.id} from ${plans} where ${plans.name} = 'Free')`,
+    })
     .returning();
 }
 
@@ -91,10 +110,19 @@ export function selectPlanOfUsername(db: Database, username: string) {
 export type UserChanges = Partial<
   Pick<
     UserRow,
-    "username" | "email" | "emailVerified" | "firstName" | "lastName" | "dateOfBirth" | "passwordHash" | "lastLogin"
+    | "username"
+    | "email"
+    | "pendingEmail"
+    | "emailVerified"
+    | "firstName"
+    | "lastName"
+    | "dateOfBirth"
+    | "passwordHash"
+    | "lastLogin"
   >
 >;
 
 export function updateUser(db: Database, userId: number, changes: UserChanges) {
-  return db.update(users).set(changes).where(eq(users.id, userId));
+  const keyed = changes.username === undefined ? changes : { ...changes, usernameKey: usernameKey(changes.username) };
+  return db.update(users).set(keyed).where(eq(users.id, userId));
 }

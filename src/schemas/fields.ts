@@ -80,12 +80,14 @@ export function email() {
     .openapi({ format: "email" });
 }
 
-/** Django's UnicodeUsernameValidator, at most 150 characters. */
+/** Django's UnicodeUsernameValidator, at most 150 characters, NFKC-normalised as Django's `clean()` does. */
 export function username() {
-  return text(150).regex(
-    /^[\p{L}\p{M}\p{N}_.@+-]+$/u,
-    "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.",
-  );
+  return text(150)
+    .overwrite((value) => value.normalize("NFKC"))
+    .regex(
+      /^[\p{L}\p{M}\p{N}_.@+-]+$/u,
+      "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.",
+    );
 }
 
 /** A calendar date `YYYY-MM-DD` that exists (no 2026-02-30). */
