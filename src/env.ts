@@ -108,6 +108,8 @@ interface Resources {
   EMAIL?: SendEmail;
   /** Workers Rate Limiting bindings; a missing one means no limit on that route. */
   LOGIN_LIMITER?: RateLimit;
+  LOGIN_IP_LIMITER?: RateLimit;
+  IDENTIFIER_CHANGE_LIMITER?: RateLimit;
   REGISTRATION_LIMITER?: RateLimit;
   PASSWORD_RESET_LIMITER?: RateLimit;
   REFRESH_LIMITER?: RateLimit;

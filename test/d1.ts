@@ -80,3 +80,44 @@ export const unavailableD1 = {
     getBookmark: () => null,
   }),
 } as unknown as D1Database;
+
+/** A D1 binding that holds every query until `open()`: shows what a request does before touching D1. */
+export function gatedD1(db: D1Database) {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  const gate = <T>(run: () => Promise<T>) => opened.then(run);
+  const gated = new Proxy(db, {
+    get(target, property) {
+      if (property !== "withSession") return Reflect.get(target, property) as unknown;
+      return (constraint?: string) => {
+        const session = target.withSession(constraint);
+        return new Proxy(session, {
+          get(inner, key) {
+            if (key === "batch") return (statements: D1PreparedStatement[]) => gate(() => inner.batch(statements));
+            if (key === "prepare") {
+              return (query: string) => {
+                const statement = inner.prepare(query);
+                const wrap = (s: D1PreparedStatement): D1PreparedStatement =>
+                  new Proxy(s, {
+                    get(st, name) {
+                      if (name === "bind") return (...values: unknown[]) => wrap(st.bind(...values));
+                      const value: unknown = Reflect.get(st, name);
+                      if (typeof value !== "function") return value;
+                      const fn = (value as (...args: unknown[]) => unknown).bind(st);
+                      return name === "first" || name === "all" || name === "run" || name === "raw"
+                        ? (...args: unknown[]) => gate(() => fn(...args) as Promise<unknown>)
+                        : fn;
+                    },
+                  });
+                return wrap(statement);
+              };
+            }
+            const value: unknown = Reflect.get(inner, key);
+            return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(inner) : value;
+          },
+        });
+      };
+    },
+  });
+  return { db: gated, open };
+}

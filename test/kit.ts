@@ -7,6 +7,7 @@ import type { Clock } from "../src/clock";
 import { readConfig } from "../src/env";
 import { createWorker } from "../src/index";
 import type { loginResponseSchema, refreshResponseSchema } from "../src/schemas/auth";
+import { gatedD1 } from "./d1";
 
 export const ORIGIN = "http://localhost:3000";
 
@@ -39,9 +40,30 @@ export type RefreshPayload = z.infer<typeof refreshResponseSchema>;
  * deployment with those vars would run.
  */
 export async function call(path: string, init: RequestInit = {}, overrides: Partial<Cloudflare.Env> = {}) {
+  const { response, background } = await callAnswerFirst(path, init, overrides);
+  await background;
+  return response;
+}
+
+/**
+ * Calls the worker and resolves with its answer as soon as it is sent, before the work it does after
+ * answering (`background`, awaited separately) — to show what a request does or does not wait for.
+ */
+export async function callAnswerFirst(path: string, init: RequestInit = {}, overrides: Partial<Cloudflare.Env> = {}) {
   const ctx = createExecutionContext();
   const response = await worker.fetch(new Request(`http://localhost${path}`, init), { ...env, ...overrides }, ctx);
-  await waitOnExecutionContext(ctx);
+  return { response, background: waitOnExecutionContext(ctx) };
+}
+
+/** Shows that a JSON POST answers while every D1 query is still held back: nothing it says can depend on D1. */
+export async function expectAnswerBeforeDatabase(path: string, body: unknown) {
+  const { db, open } = gatedD1(env.DB);
+  const pending = callAnswerFirst(path, jsonInit(body), { DB: db });
+  const first = await Promise.race([pending, new Promise<"held">((r) => setTimeout(() => r("held"), 300))]);
+  open();
+  expect(first, "answered while the database was still held").not.toBe("held");
+  const { response, background } = await pending;
+  await background;
   return response;
 }
 

@@ -47,6 +47,48 @@ describe("rate limits", () => {
     expect((await attempt(ip, `${user.username}-other`)).status).toBe(400);
   });
 
+  it("login: counts the account the lookup resolves, however the identifier is split over the fields", async () => {
+    const { user } = await register();
+    const ip = newIp();
+    const forms = [
+      { username: user.username },
+      { email: user.email },
+      { username: user.email },
+      { username: user.username.toUpperCase() },
+    ];
+    let sent = 0;
+    const { passed, refusal } = await until429(
+      () => post("/auth/login/", { ...forms[sent++ % forms.length], password: "wrong-password" }, from(ip)),
+      30,
+    );
+    expect(passed).toBe(10);
+    await expectRateLimited(refusal);
+  });
+
+  it("login: a ceiling of 30 attempts a minute per IP, whatever accounts they name", async () => {
+    const ip = newIp();
+    let sent = 0;
+    const { passed, refusal } = await until429(
+      () => post("/auth/login/", { username: `nobody${sent++}`, password: "wrong-password" }, from(ip)),
+      60,
+    );
+    expect(passed).toBe(30);
+    await expectRateLimited(refusal);
+  });
+
+  it("resend-email: per IP and per address", async () => {
+    const target = `resend${Date.now()}@example.com`;
+    let sent = 0;
+    const byAddress = await until429(
+      () => post("/auth/registration/resend-email/", { email: target }, from(`198.51.100.${++sent}`)),
+      30,
+    );
+    expect(byAddress.passed).toBe(5);
+    await expectRateLimited(byAddress.refusal);
+    const other = `other${Date.now()}@example.com`;
+    expect((await post("/auth/registration/resend-email/", { email: other }, from(newIp()))).status).toBe(200);
+  });
+
   it("registration: per IP", async () => {
     const ip = newIp();
     const { passed, refusal } = await until429(() => post("/auth/registration/", {}, from(ip)), 30);

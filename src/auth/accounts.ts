@@ -20,6 +20,7 @@ import {
 import type { UserUpdate } from "../schemas/user";
 import { newEmailProblems } from "./email-rules";
 import { hashPassword, verifyPassword } from "./password";
+import type { Limiter } from "./rate-limit";
 import { passwordProblems } from "./password-rules";
 import { attributesOf } from "./recovery";
 import type { Principal } from "./principal";
@@ -113,8 +114,12 @@ export async function logIn(
   { db, config, clock }: Deps,
   credentials: { username?: string; email?: string; password: string },
   client: ClientInfo,
+  limitAttempts: Limiter,
 ): Promise<SignedIn> {
   const found = await findUserForLogin(db, credentials);
+  // Counted on the account the lookup resolved (or, for no account, on what was typed).
+  const typed = (credentials.username ?? credentials.email ?? "").normalize("NFKC").toLowerCase();
+  await limitAttempts(found ? `user:${found.user.id}` : `unknown:${typed}`);
   // Always one hash: an unknown user costs what a wrong password costs, and gets the same answer.
   const check = await verifyPassword(credentials.password, found?.user.passwordHash);
   if (!found || !check.valid || !found.user.isActive) {

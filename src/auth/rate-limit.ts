@@ -1,10 +1,31 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "../env";
+import { requestVars, type AppEnv } from "../env";
 import { clientIp } from "../client-info";
 import { TooManyRequests } from "../errors";
 
-type LimiterName = "LOGIN_LIMITER" | "REGISTRATION_LIMITER" | "PASSWORD_RESET_LIMITER" | "REFRESH_LIMITER";
+type LimiterName =
+  | "LOGIN_LIMITER"
+  | "LOGIN_IP_LIMITER"
+  | "REGISTRATION_LIMITER"
+  | "PASSWORD_RESET_LIMITER"
+  | "REFRESH_LIMITER"
+  | "IDENTIFIER_CHANGE_LIMITER";
+
+/** Counts one attempt under `key`; over the limit it throws the 429. */
+export type Limiter = (key: string) => Promise<void>;
+
+/** A Workers Rate Limiting binding as a `Limiter`; a missing binding (not configured) limits nothing. */
+export function limiterOf(c: Context, name: LimiterName): Limiter {
+  const env = c.env as AppEnv["Bindings"];
+  const binding: RateLimit | undefined = env[name];
+  const period = requestVars(c).config.rateLimitPeriod;
+  return async (key) => {
+    if (!binding) return;
+    const { success } = await binding.limit({ key });
+    if (!success) throw new TooManyRequests(period);
+  };
+}
 
 /**
  * The first of these JSON body fields that holds a string, normalised, for limits keyed on what is
@@ -18,22 +39,16 @@ export async function bodyField(c: Context<AppEnv>, ...fields: string[]): Promis
 }
 
 /**
- * Counts the request against a Workers Rate Limiting binding once per key; over the limit is a 429
- * with Retry-After. A missing binding (not configured) or a request with no key is not limited.
+ * Middleware counting the request once per key (a request with no key is not limited); over the limit
+ * is a 429 with Retry-After.
  */
 export function rateLimit(
   limiter: LimiterName,
   keys: (c: Context<AppEnv>) => Promise<Array<string | undefined>> | Array<string | undefined>,
 ) {
   return createMiddleware<AppEnv>(async (c, next) => {
-    const binding: RateLimit | undefined = c.env[limiter];
-    if (binding) {
-      for (const key of await keys(c)) {
-        if (key === undefined) continue;
-        const { success } = await binding.limit({ key });
-        if (!success) throw new TooManyRequests(c.var.config.rateLimitPeriod);
-      }
-    }
+    const limit = limiterOf(c, limiter);
+    for (const key of await keys(c)) if (key !== undefined) await limit(key);
     await next();
   });
 }
@@ -43,16 +58,35 @@ const ip = (c: Context<AppEnv>) => {
   return address === undefined ? undefined : `ip:${address}`;
 };
 
-/** Per client IP and account, so one attacker cannot lock a user out from everywhere. */
-export const loginLimit = rateLimit("LOGIN_LIMITER", async (c) => {
+/** A ceiling on login attempts per client IP, whatever accounts they name. */
+export const loginIpLimit = rateLimit("LOGIN_IP_LIMITER", (c) => [ip(c)]);
+
+/**
+ * Login attempts per client IP and *account* — the account the lookup resolved, not the field the
+ * client typed it in, so splitting one account over `username` and `email` counts once. Per IP, so an
+ * attacker elsewhere cannot lock the user out.
+ */
+export function loginAttemptLimiter(c: Context): Limiter {
   const address = clientIp(c);
-  const account = (await bodyField(c, "username", "email")) ?? "";
-  return [address === undefined ? undefined : `login:${address}:${account}`];
-});
+  const limit = limiterOf(c, "LOGIN_LIMITER");
+  return (account) => (address === undefined ? Promise.resolve() : limit(`login:${address}:${account}`));
+}
+
+/** Changes of username or e-mail, per user: each one probes whether the new value is taken. */
+export function identifierChangeLimiter(c: Context): Limiter {
+  const limit = limiterOf(c, "IDENTIFIER_CHANGE_LIMITER");
+  return (userId) => limit(`user:${userId}`);
+}
+
+/** Per IP, and per address named in the body, so nobody can flood one inbox from many IPs. */
+function perIpAndAddress(limiter: LimiterName) {
+  return rateLimit(limiter, async (c) => {
+    const email = await bodyField(c, "email");
+    return [ip(c), email === undefined ? undefined : `email:${email}`];
+  });
+}
+
 export const registrationLimit = rateLimit("REGISTRATION_LIMITER", (c) => [ip(c)]);
+export const resendEmailLimit = perIpAndAddress("REGISTRATION_LIMITER");
+export const passwordResetLimit = perIpAndAddress("PASSWORD_RESET_LIMITER");
 export const refreshLimit = rateLimit("REFRESH_LIMITER", (c) => [ip(c)]);
-/** Per IP, and per address so nobody can flood one inbox from many IPs. */
-export const passwordResetLimit = rateLimit("PASSWORD_RESET_LIMITER", async (c) => {
-  const email = await bodyField(c, "email");
-  return [ip(c), email === undefined ? undefined : `email:${email}`];
-});

@@ -8,7 +8,14 @@ import { NotAuthenticated, TokenInvalid } from "../errors";
 import { changePassword, logIn, logOut, registerUser, verifyAnyToken, type SignedIn } from "../auth/accounts";
 import { clearSessionCookies, ensureCsrfCookie, requireCsrf, setSessionCookies } from "../auth/cookies";
 import { signedInOnly } from "../auth/middleware";
-import { loginLimit, passwordResetLimit, refreshLimit, registrationLimit } from "../auth/rate-limit";
+import {
+  loginAttemptLimiter,
+  loginIpLimit,
+  passwordResetLimit,
+  refreshLimit,
+  registrationLimit,
+  resendEmailLimit,
+} from "../auth/rate-limit";
 import {
   confirmPasswordReset,
   requestPasswordReset,
@@ -85,12 +92,12 @@ export const authRoutes = createRouter()
       path: "/login",
       operationId: "login",
       tags,
-      middleware: [loginLimit],
+      middleware: [loginIpLimit],
       request: { body: jsonBody(loginSchema) },
       responses: { 200: json(loginResponseSchema, "Signed in"), 400: errorResponses[400], 429: errorResponses[429] },
     }),
     async (c) => {
-      const signedIn = await logIn(c.var, c.req.valid("json"), clientInfo(c));
+      const signedIn = await logIn(c.var, c.req.valid("json"), clientInfo(c), loginAttemptLimiter(c));
       return c.json(signedInResponse(c, signedIn), 200);
     },
   )
@@ -244,7 +251,7 @@ export const authRoutes = createRouter()
       path: "/registration/resend-email",
       operationId: "resendEmailVerification",
       tags,
-      middleware: [registrationLimit],
+      middleware: [resendEmailLimit],
       request: { body: jsonBody(resendEmailSchema) },
       responses: {
         200: json(detailSchema, "The same answer whatever the address"),
@@ -252,8 +259,9 @@ export const authRoutes = createRouter()
         429: errorResponses[429],
       },
     }),
-    async (c) => {
-      await resendEmailVerification(c.var, c.env, c.req.valid("json").email);
+    (c) => {
+      // Looked up and mailed after the answer, so known and unknown addresses answer alike in time too.
+      runAfterResponse(c, "resend verification", resendEmailVerification(c.var, c.env, c.req.valid("json").email));
       return c.json({ detail: "ok" }, 200);
     },
   );
