@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { post, register } from "./kit";
+import { bearer, post, register } from "./kit";
 
 /**
  * The local limiter counts in windows aligned to the wall clock (whole minutes for period = 60): a
@@ -87,6 +87,22 @@ describe("rate limits", () => {
     await expectRateLimited(byAddress.refusal);
     const other = `other${Date.now()}@example.com`;
     expect((await post("/auth/registration/resend-email/", { email: other }, from(newIp()))).status).toBe(200);
+  });
+
+  it("profile: 5 changes of username or e-mail a minute per user; other edits are not limited", async () => {
+    const { access } = await register();
+    let sent = 0;
+    const rename = () => post("/auth/user/", { username: `renamed${Date.now()}x${sent++}` }, bearer(access), "PATCH");
+    const { passed, refusal } = await until429(rename, 30);
+    expect(passed).toBe(5);
+    await expectRateLimited(refusal);
+    const newEmail = await post("/auth/user/", { email: `moved${Date.now()}@example.com` }, bearer(access), "PATCH");
+    expect(newEmail.status).toBe(429);
+    expect((await post("/auth/user/", { first_name: "Still" }, bearer(access), "PATCH")).status).toBe(200);
+    const other = await register();
+    expect((await post("/auth/user/", { username: `other${Date.now()}` }, bearer(other.access), "PATCH")).status).toBe(
+      200,
+    );
   });
 
   it("registration: per IP", async () => {

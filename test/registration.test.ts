@@ -33,6 +33,7 @@ describe("POST /auth/registration/", () => {
       pk: expect.any(Number),
       username: user.username,
       email: user.email,
+      pending_email: null,
       first_name: "",
       last_name: "",
       date_of_birth: null,

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { ClientInfo } from "../client-info";
-import type { Deps } from "../env";
+import type { Bindings, Deps } from "../env";
 import { NonFieldError, TokenInvalid, ValidationError, type FieldErrors } from "../errors";
 import { uniqueViolationTarget, type Database } from "../db/client";
 import { users } from "../db/schema";
@@ -22,7 +22,7 @@ import { newEmailProblems } from "./email-rules";
 import { hashPassword, verifyPassword } from "./password";
 import type { Limiter } from "./rate-limit";
 import { passwordProblems } from "./password-rules";
-import { attributesOf } from "./recovery";
+import { attributesOf, sendEmailChangedNotice, sendEmailVerification } from "./recovery";
 import type { Principal } from "./principal";
 import {
   INVALID_REFRESH,
@@ -191,25 +191,70 @@ export async function changePassword(
   ]);
 }
 
-export async function updateProfile({ db }: Deps, principal: Principal, input: UserUpdate): Promise<UserWithPlan> {
+export interface ProfileUpdate {
+  account: UserWithPlan;
+  /** Mail the change calls for (the old address told, or the new one asked to confirm), for after the answer. */
+  followUp?: Promise<void>;
+}
+
+/**
+ * Applies a profile edit. A new e-mail is a *pending* change while verification is optional or
+ * mandatory: the account keeps its address until a link mailed to the new one is used, and the answer
+ * never says whether the new one is taken. Without verification the address changes at once, the old
+ * one is told, and every outstanding reset or verification link dies. Changes of username or e-mail
+ * (each probes whether the value is taken) are limited per user.
+ */
+export async function updateProfile(
+  deps: Deps,
+  env: Bindings,
+  principal: Principal,
+  input: UserUpdate,
+  client: ClientInfo,
+  limitIdentifierChanges: Limiter,
+): Promise<ProfileUpdate> {
+  const { db, config, clock } = deps;
   const { user } = principal;
   const changes: UserChanges = {};
   if (input.username !== undefined && input.username !== user.username) changes.username = input.username;
   if (input.email !== undefined && input.email !== user.email) {
     const problems = newEmailProblems(input.email);
     if (problems.length > 0) throw new ValidationError({ email: problems });
-    changes.email = input.email;
-    // A new address is not verified until its owner confirms it (POST /auth/registration/resend-email/).
-    changes.emailVerified = false;
+    if (config.emailVerification === "none") {
+      changes.email = input.email;
+      changes.emailVerified = false;
+    } else if (input.email !== user.pendingEmail) {
+      changes.pendingEmail = input.email;
+    }
   }
   if (input.first_name !== undefined) changes.firstName = input.first_name ?? "";
   if (input.last_name !== undefined) changes.lastName = input.last_name ?? "";
   if (input.date_of_birth !== undefined) changes.dateOfBirth = input.date_of_birth;
-  if (Object.keys(changes).length === 0) return principal;
+  if (Object.keys(changes).length === 0) return { account: principal };
+  if (changes.username !== undefined || changes.email !== undefined || changes.pendingEmail !== undefined) {
+    await limitIdentifierChanges(String(user.id));
+  }
   if (changes.username !== undefined || changes.email !== undefined) {
     await assertIdentifiersFree(db, { username: changes.username, email: changes.email }, user.id);
   }
-  const updated = await withUniqueFieldErrors(() => updateUser(db, user.id, changes).returning().get());
+  const now = clock.now();
+  const addressChange =
+    changes.email === undefined
+      ? []
+      : [
+          invalidateOneTimeTokens(db, user.id, "all", now),
+          insertSecurityEvent(db, { userId: user.id, type: "email_changed", client }, now),
+        ];
+  const pending =
+    changes.pendingEmail === undefined ? [] : [invalidateOneTimeTokens(db, user.id, "email_verification", now)];
+  const [[updated]] = await withUniqueFieldErrors(() =>
+    db.batch([updateUser(db, user.id, changes).returning(), ...addressChange, ...pending]),
+  );
   if (!updated) throw new TokenInvalid();
-  return { user: updated, plan: principal.plan };
+  const account = { user: updated, plan: principal.plan };
+  if (changes.email !== undefined) {
+    return { account, followUp: sendEmailChangedNotice(deps, env, updated, { from: user.email, to: updated.email }) };
+  }
+  if (changes.pendingEmail)
+    return { account, followUp: sendEmailVerification(deps, env, updated, changes.pendingEmail) };
+  return { account };
 }

@@ -3,7 +3,7 @@ import type { ClientInfo } from "../client-info";
 import { secondsAfter } from "../clock";
 import type { Bindings, Deps } from "../env";
 import { NotFound, ValidationError } from "../errors";
-import type { Database } from "../db/client";
+import { uniqueViolationTarget, type Database } from "../db/client";
 import {
   consumeOneTimeToken,
   insertOneTimeToken,
@@ -12,6 +12,7 @@ import {
   type TokenPurpose,
 } from "../db/one-time-tokens";
 import { oneTimeTokens, sessions, users, type UserRow } from "../db/schema";
+import { findUserAwaitingVerification } from "../db/users";
 import { insertSecurityEvent } from "../db/security-events";
 import { sendMail } from "../mail/mailer";
 import { bytesToBase64Url, randomBytes, sha256Hex } from "../encoding";
@@ -39,13 +40,14 @@ export function userIdFromUid(uid: string): number | undefined {
 async function newOneTimeToken(
   db: Database,
   now: Date,
-  token: { userId: number; purpose: TokenPurpose; lifetimeSeconds: number },
+  token: { userId: number; purpose: TokenPurpose; email: string; lifetimeSeconds: number },
 ) {
   const secret = bytesToBase64Url(randomBytes(32));
   const insert = insertOneTimeToken(db, {
     tokenHash: await sha256Hex(secret),
     userId: token.userId,
     purpose: token.purpose,
+    email: token.email,
     createdAt: now,
     expiresAt: secondsAfter(now, token.lifetimeSeconds),
   });
@@ -58,6 +60,11 @@ function findActiveUserByEmail(db: Database, email: string) {
     .from(users)
     .where(and(eq(sql`lower(${users.email})`, email.toLowerCase()), eq(users.isActive, true)))
     .get();
+}
+
+/** Tokens name the address they were mailed to; they are good only while it is still that user's. */
+function sameAddress(a: string | null | undefined, b: string | null | undefined): boolean {
+  return typeof a === "string" && typeof b === "string" && a.toLowerCase() === b.toLowerCase();
 }
 
 /**
@@ -77,6 +84,7 @@ export async function requestPasswordReset(
   const { token, insert } = await newOneTimeToken(db, now, {
     userId: user.id,
     purpose: "password_reset",
+    email: user.email,
     lifetimeSeconds: config.passwordResetLifetime,
   });
   await db.batch([insert, insertSecurityEvent(db, { userId: user.id, type: "password_reset_requested", client }, now)]);
@@ -117,7 +125,10 @@ export async function confirmPasswordReset(
     selectUsableToken(db, tokenHash, "password_reset", now),
   ]);
   if (!user) throw new ValidationError({ uid: INVALID_VALUE });
-  if (token?.userId !== user.id) throw new ValidationError({ token: INVALID_VALUE });
+  // A link mailed to an address the account no longer has is dead (Django ties reset tokens to the e-mail).
+  if (token?.userId !== user.id || !sameAddress(token.email, user.email)) {
+    throw new ValidationError({ token: INVALID_VALUE });
+  }
   const problems = passwordProblems(input.new_password1, attributesOf(user));
   if (problems.length > 0) throw new ValidationError({ new_password2: problems });
   const passwordHash = await hashPassword(input.new_password1);
@@ -149,16 +160,22 @@ export function attributesOf(user: UserRow) {
   return { username: user.username, email: user.email, first_name: user.firstName, last_name: user.lastName };
 }
 
-/** Mails a link that confirms the user owns the address. */
-export async function sendEmailVerification(deps: Deps, env: Bindings, user: UserRow): Promise<void> {
+/** Mails a link that confirms the user owns `address` (the account's, or the one it asked to move to). */
+export async function sendEmailVerification(
+  deps: Deps,
+  env: Bindings,
+  user: UserRow,
+  address: string = user.email,
+): Promise<void> {
   const { token, insert } = await newOneTimeToken(deps.db, deps.clock.now(), {
     userId: user.id,
     purpose: "email_verification",
+    email: address,
     lifetimeSeconds: deps.config.emailVerificationLifetime,
   });
   await insert.run();
   await sendMail(deps, env, {
-    to: user.email,
+    to: address,
     subject: "Confirm your e-mail address",
     text: [
       `Hello ${user.username},`,
@@ -169,29 +186,95 @@ export async function sendEmailVerification(deps: Deps, env: Bindings, user: Use
   });
 }
 
-/** dj-rest-auth's resend: always the same answer; only an unverified, active user gets mail. */
-export async function resendEmailVerification(deps: Deps, env: Bindings, email: string) {
-  const user = await findActiveUserByEmail(deps.db, email);
-  if (user && !user.emailVerified) await sendEmailVerification(deps, env, user);
+/** Tells the address an account had that it has another one now. */
+export async function sendEmailChangedNotice(deps: Deps, env: Bindings, user: UserRow, change: EmailChange) {
+  await sendMail(deps, env, {
+    to: change.from,
+    subject: "Your e-mail address was changed",
+    text: [
+      `Hello ${user.username},`,
+      "",
+      `The e-mail address of your account was changed from ${change.from} to ${change.to}.`,
+      "If you did not do this, reset your password at once and contact us.",
+    ].join("\n"),
+  });
 }
 
-/** Consumes a verification key; an unknown, used or expired key is a 404, as in dj-rest-auth. */
-export async function verifyEmail({ db, clock }: Deps, key: string, client: ClientInfo): Promise<void> {
+export interface EmailChange {
+  from: string;
+  to: string;
+}
+
+/**
+ * dj-rest-auth's resend: always the same answer (given before this runs); an unverified address of an
+ * active user, or an address a user asked to move to, gets a fresh link.
+ */
+export async function resendEmailVerification(deps: Deps, env: Bindings, email: string) {
+  const user = await findUserAwaitingVerification(deps.db, email);
+  if (user) await sendEmailVerification(deps, env, user, sameAddress(user.pendingEmail, email) ? email : user.email);
+}
+
+/**
+ * Consumes a verification key. It verifies exactly the address it was mailed to: the account's own
+ * (now verified), or the one the account asked to move to (now its address: every other link of the
+ * account dies, and the old address is told). A key for any other address — one the account has
+ * since left — is a 404, like an unknown, used or expired key (dj-rest-auth).
+ */
+export async function verifyEmail(
+  deps: Deps,
+  env: Bindings,
+  key: string,
+  client: ClientInfo,
+): Promise<EmailChange | undefined> {
+  const { db, clock } = deps;
   const now = clock.now();
   const tokenHash = await sha256Hex(key);
-  const ownerOfKey = db
-    .select({ userId: oneTimeTokens.userId })
-    .from(oneTimeTokens)
-    .where(and(eq(oneTimeTokens.tokenHash, tokenHash), eq(oneTimeTokens.usedAt, now)));
-  const [consumed, verified] = await db.batch([
-    consumeOneTimeToken(db, tokenHash, "email_verification", now),
+  const [token] = await selectUsableToken(db, tokenHash, "email_verification", now);
+  const user = token && (await db.select().from(users).where(eq(users.id, token.userId)).get());
+  if (!token || !user) throw new NotFound();
+  const consumedHere = exists(
     db
-      .update(users)
-      .set({ emailVerified: true })
-      .where(eq(users.id, sql`(${ownerOfKey})`))
-      .returning({ id: users.id }),
-  ]);
-  const user = verified[0];
-  if (consumed.meta.changes === 0 || !user) throw new NotFound();
-  await insertSecurityEvent(db, { userId: user.id, type: "email_verified", client }, now).run();
+      .select({ one: sql`1` })
+      .from(oneTimeTokens)
+      .where(and(eq(oneTimeTokens.tokenHash, tokenHash), eq(oneTimeTokens.usedAt, now))),
+  );
+  if (sameAddress(token.email, user.email)) {
+    const [consumed] = await db.batch([
+      consumeOneTimeToken(db, tokenHash, "email_verification", now),
+      db
+        .update(users)
+        .set({ emailVerified: true })
+        .where(and(eq(users.id, user.id), eq(users.email, user.email), consumedHere)),
+      insertSecurityEvent(db, { userId: user.id, type: "email_verified", client }, now),
+    ]);
+    if (consumed.meta.changes === 0) throw new NotFound();
+    return undefined;
+  }
+  if (!sameAddress(token.email, user.pendingEmail) || !user.pendingEmail) throw new NotFound();
+  const to = user.pendingEmail;
+  const [consumed] = await moveToAddress(() =>
+    db.batch([
+      consumeOneTimeToken(db, tokenHash, "email_verification", now),
+      db
+        .update(users)
+        .set({ email: to, pendingEmail: null, emailVerified: true })
+        .where(and(eq(users.id, user.id), eq(users.pendingEmail, to), consumedHere)),
+      invalidateOneTimeTokens(db, user.id, "all", now),
+      insertSecurityEvent(db, { userId: user.id, type: "email_changed", client }, now),
+    ]),
+  );
+  if (consumed.meta.changes === 0) throw new NotFound();
+  const change = { from: user.email, to };
+  await sendEmailChangedNotice(deps, env, { ...user, email: to, pendingEmail: null }, change);
+  return change;
+}
+
+/** The address may have been taken by another account since the change was asked for. */
+async function moveToAddress<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (uniqueViolationTarget(error) === undefined) throw error;
+    throw new ValidationError({ key: ["A user is already registered with this e-mail address."] });
+  }
 }

@@ -16,10 +16,13 @@ const usable = (tokenHash: string, purpose: TokenPurpose, now: Date) =>
     gt(oneTimeTokens.expiresAt, now),
   );
 
-/** The user a token was issued to, if it is unused and unexpired (a read; see `consumeOneTimeToken`). */
+/**
+ * The user a token was issued to and the address it was mailed to, if it is unused and unexpired (a
+ * read; see `consumeOneTimeToken`).
+ */
 export function selectUsableToken(db: Database, tokenHash: string, purpose: TokenPurpose, now: Date) {
   return db
-    .select({ userId: oneTimeTokens.userId })
+    .select({ userId: oneTimeTokens.userId, email: oneTimeTokens.email })
     .from(oneTimeTokens)
     .where(usable(tokenHash, purpose, now));
 }
@@ -32,10 +35,14 @@ export function consumeOneTimeToken(db: Database, tokenHash: string, purpose: To
     .where(usable(tokenHash, purpose, now));
 }
 
-/** Every outstanding token of that purpose stops working (e.g. reset links after a password change). */
-export function invalidateOneTimeTokens(db: Database, userId: number, purpose: TokenPurpose, now: Date) {
+/**
+ * Every outstanding token of that purpose (or of every purpose) stops working: reset links after a
+ * password change, every link once the account's address changes.
+ */
+export function invalidateOneTimeTokens(db: Database, userId: number, purpose: TokenPurpose | "all", now: Date) {
+  const ofPurpose = purpose === "all" ? undefined : eq(oneTimeTokens.purpose, purpose);
   return db
     .update(oneTimeTokens)
     .set({ usedAt: now })
-    .where(and(eq(oneTimeTokens.userId, userId), eq(oneTimeTokens.purpose, purpose), isNull(oneTimeTokens.usedAt)));
+    .where(and(eq(oneTimeTokens.userId, userId), ofPurpose, isNull(oneTimeTokens.usedAt)));
 }

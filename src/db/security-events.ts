@@ -12,7 +12,8 @@ export type SecurityEventType =
   | "password_reset_completed"
   | "refresh_token_reused"
   | "session_revoked"
-  | "email_verified";
+  | "email_verified"
+  | "email_changed";
 
 export function insertSecurityEvent(
   db: Database,

@@ -52,6 +52,17 @@ export async function findUserForLogin(
   return query.where(or(byUsername, byEmail)).orderBy(desc(byEmail)).limit(1).get();
 }
 
+/** An active user whose unverified address, or whose pending new address, this is. */
+export function findUserAwaitingVerification(db: Database, email: string) {
+  const address = email.toLowerCase();
+  const unverified = and(eq(lowerEmail, address), eq(users.emailVerified, false));
+  return db
+    .select()
+    .from(users)
+    .where(and(eq(users.isActive, true), or(unverified, eq(sql`lower(${users.pendingEmail})`, address))))
+    .get();
+}
+
 /** Which of `username` / `email` another user already holds. */
 export async function findTakenIdentifiers(
   db: Database,

@@ -241,7 +241,7 @@ export const authRoutes = createRouter()
       },
     }),
     async (c) => {
-      await verifyEmail(c.var, c.req.valid("json").key, clientInfo(c));
+      await verifyEmail(c.var, c.env, c.req.valid("json").key, clientInfo(c));
       return c.json({ detail: "ok" }, 200);
     },
   )

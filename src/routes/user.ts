@@ -1,7 +1,11 @@
 import { createRoute } from "@hono/zod-openapi";
-import { createRouter } from "../app";
+import type { Context } from "hono";
+import { createRouter, runAfterResponse } from "../app";
+import { clientInfo } from "../client-info";
 import { updateProfile } from "../auth/accounts";
-import { signedInOnly } from "../auth/middleware";
+import { signedInOnly, type SignedInEnv } from "../auth/middleware";
+import { identifierChangeLimiter } from "../auth/rate-limit";
+import type { UserUpdate } from "../schemas/user";
 import { errorResponses, json, jsonBody, signedInSecurity } from "../schemas/common";
 import { serializeUser, userPatchSchema, userPutSchema, userSchema } from "../schemas/user";
 
@@ -11,6 +15,20 @@ const common = {
   middleware: signedInOnly,
   security: signedInSecurity,
 };
+
+/** PUT and PATCH: the edit, then (after answering) the mail an e-mail change calls for. */
+async function editProfile(c: Context<SignedInEnv>, input: UserUpdate) {
+  const { account, followUp } = await updateProfile(
+    c.var,
+    c.env,
+    c.var.principal,
+    input,
+    clientInfo(c),
+    identifierChangeLimiter(c),
+  );
+  if (followUp) runAfterResponse(c, "e-mail change mail", followUp);
+  return c.json(serializeUser(account), 200);
+}
 
 export const userRoutes = createRouter()
   .openapi(
@@ -30,7 +48,7 @@ export const userRoutes = createRouter()
       request: { body: jsonBody(userPutSchema) },
       responses: { 200: json(userSchema, "The updated user"), ...errorResponses },
     }),
-    async (c) => c.json(serializeUser(await updateProfile(c.var, c.var.principal, c.req.valid("json"))), 200),
+    (c) => editProfile(c, c.req.valid("json")),
   )
   .openapi(
     createRoute({
@@ -40,5 +58,5 @@ export const userRoutes = createRouter()
       request: { body: jsonBody(userPatchSchema) },
       responses: { 200: json(userSchema, "The updated user"), ...errorResponses },
     }),
-    async (c) => c.json(serializeUser(await updateProfile(c.var, c.var.principal, c.req.valid("json"))), 200),
+    (c) => editProfile(c, c.req.valid("json")),
   );

@@ -29,6 +29,9 @@ export const userSchema = z
     pk: z.number().int(),
     username: z.string().openapi({ example: "ada" }),
     email: z.string().openapi({ example: "ada@example.com" }),
+    pending_email: z.string().nullable().openapi({
+      description: "read-only: an address the user asked to move to, until the link mailed to it is used",
+    }),
     first_name: z.string(),
     last_name: z.string(),
     date_of_birth: z.string().nullable().openapi({ format: "date" }),
@@ -65,6 +68,7 @@ export function serializeUser({ user, plan }: UserWithPlan): UserBody {
     pk: user.id,
     username: user.username,
     email: user.email,
+    pending_email: user.pendingEmail,
     first_name: user.firstName,
     last_name: user.lastName,
     date_of_birth: user.dateOfBirth,
