@@ -104,6 +104,8 @@ export type Config = z.output<typeof configSchema>;
 /** The resources bound in wrangler.toml. */
 interface Resources {
   DB: D1Database;
+  /** Workers Static Assets: the docs page's files, from the installed swagger-ui-dist (see routes/docs.ts). */
+  ASSETS: Fetcher;
   /** Cloudflare Email Routing's send_email binding, used when MAILER=cloudflare. */
   EMAIL?: SendEmail;
   /** Workers Rate Limiting bindings; a missing one means no limit on that route. */

@@ -47,10 +47,36 @@ describe("GET /schema/", () => {
 });
 
 describe("GET /docs/", () => {
-  it("serves the interactive page for the document", async () => {
+  it("serves the interactive page from this origin only, under a CSP that allows nothing else", async () => {
     const response = await call("/docs/");
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toContain("text/html");
-    expect(await response.text()).toContain("/schema/");
+    const csp = response.headers.get("content-security-policy") ?? "";
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toMatch(/https?:|\*|'unsafe-eval'/);
+    expect(csp.match(/script-src[^;]*/)?.[0]).not.toContain("unsafe-inline");
+    const page = await response.text();
+    // Every script and stylesheet is a path on this origin; no inline script.
+    const sources = [...page.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
+    expect(sources.length).toBeGreaterThan(0);
+    for (const source of sources) expect(source, source).toMatch(/^\/docs\//);
+    expect(page).not.toMatch(/<script>(?!<)/);
+    const init = await call("/docs/init.js");
+    expect(init.headers.get("content-type")).toContain("javascript");
+    expect(await init.text()).toContain('url: "/schema/"');
+  });
+
+  it("serves Swagger UI's files from the installed package, and nothing else of it", async () => {
+    const bundle = await call("/docs/assets/swagger-ui-bundle.js");
+    expect(bundle.status).toBe(200);
+    expect(bundle.headers.get("content-type")).toContain("javascript");
+    expect(bundle.headers.get("content-security-policy")).toContain("default-src 'none'");
+    expect((await bundle.text()).length).toBeGreaterThan(100_000);
+    const css = await call("/docs/assets/swagger-ui.css");
+    expect(css.headers.get("content-type")).toContain("text/css");
+    for (const path of ["/docs/assets/package.json", "/docs/assets/index.html", "/package.json", "/index.html"]) {
+      expect((await call(path)).status, path).toBe(404);
+    }
   });
 });
