@@ -62,6 +62,11 @@ function findActiveUserByEmail(db: Database, email: string) {
     .get();
 }
 
+/** A message to `user` at `to`: the greeting, then `lines`. */
+function mailUser(deps: Deps, env: Bindings, user: UserRow, to: string, subject: string, lines: string[]) {
+  return sendMail(deps, env, { to, subject, text: [`Hello ${user.username},`, "", ...lines].join("\n") });
+}
+
 /** Tokens name the address they were mailed to; they are good only while it is still that user's. */
 function sameAddress(a: string | null | undefined, b: string | null | undefined): boolean {
   return typeof a === "string" && typeof b === "string" && a.toLowerCase() === b.toLowerCase();
@@ -89,18 +94,12 @@ export async function requestPasswordReset(
   });
   await db.batch([insert, insertSecurityEvent(db, { userId: user.id, type: "password_reset_requested", client }, now)]);
   const link = `${config.frontend.passwordResetUrl}?uid=${uidFor(user.id)}&token=${token}`;
-  await sendMail(deps, env, {
-    to: user.email,
-    subject: "Reset your password",
-    text: [
-      `Hello ${user.username},`,
-      "",
-      "Someone asked to reset the password of your account. To choose a new one, open:",
-      link,
-      "",
-      `The link works once, for ${Math.round(config.passwordResetLifetime / 60)} minutes. If you did not ask, ignore this email.`,
-    ].join("\n"),
-  });
+  await mailUser(deps, env, user, user.email, "Reset your password", [
+    "Someone asked to reset the password of your account. To choose a new one, open:",
+    link,
+    "",
+    `The link works once, for ${Math.round(config.passwordResetLifetime / 60)} minutes. If you did not ask, ignore this email.`,
+  ]);
 }
 
 /**
@@ -174,30 +173,18 @@ export async function sendEmailVerification(
     lifetimeSeconds: deps.config.emailVerificationLifetime,
   });
   await insert.run();
-  await sendMail(deps, env, {
-    to: address,
-    subject: "Confirm your e-mail address",
-    text: [
-      `Hello ${user.username},`,
-      "",
-      "Please confirm this is your e-mail address by opening:",
-      `${deps.config.frontend.emailVerificationUrl}?key=${token}`,
-    ].join("\n"),
-  });
+  await mailUser(deps, env, user, address, "Confirm your e-mail address", [
+    "Please confirm this is your e-mail address by opening:",
+    `${deps.config.frontend.emailVerificationUrl}?key=${token}`,
+  ]);
 }
 
 /** Tells the address an account had that it has another one now. */
 export async function sendEmailChangedNotice(deps: Deps, env: Bindings, user: UserRow, change: EmailChange) {
-  await sendMail(deps, env, {
-    to: change.from,
-    subject: "Your e-mail address was changed",
-    text: [
-      `Hello ${user.username},`,
-      "",
-      `The e-mail address of your account was changed from ${change.from} to ${change.to}.`,
-      "If you did not do this, reset your password at once and contact us.",
-    ].join("\n"),
-  });
+  await mailUser(deps, env, user, change.from, "Your e-mail address was changed", [
+    `The e-mail address of your account was changed from ${change.from} to ${change.to}.`,
+    "If you did not do this, reset your password at once and contact us.",
+  ]);
 }
 
 export interface EmailChange {
