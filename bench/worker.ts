@@ -11,6 +11,9 @@ import { users } from "../src/db/schema";
 import { readConfig, type AppEnv, type Bindings } from "../src/env";
 import worker from "../src/index";
 
+// The bench entry is the main module of `wrangler dev --env bench`: it exports the Durable Object too.
+export { UsageCounter } from "../src/index";
+
 const bench = new Hono<AppEnv>()
   // One `SELECT 1` with none of the app's middleware: what `baseline-db` (GET /core/health/) costs
   // without our stack, so the two rates show what the stack costs on a trivial request.

@@ -15,3 +15,18 @@ VALUES
   ('Premium', 'Everything, with priority support.', 4,
     'price_premium_monthly', 3000, 'USD', 'month', 'price_premium_yearly', 30000, 'USD', 'year')
 ON CONFLICT (name) DO NOTHING;
+
+-- Each plan's quotas, the Django service's: AI answers and questionnaires a day, API calls an hour.
+-- Idempotent too: a quota that exists keeps its (possibly edited) limit.
+INSERT INTO plan_quotas (plan_id, scope, "limit", window_seconds)
+SELECT plans.id, quota.column2, quota.column3, quota.column4
+FROM (VALUES
+  ('Free', 'ai_responses', 3, 86400), ('Free', 'questionnaires', 5, 86400), ('Free', 'api_calls', 100, 3600),
+  ('Basic', 'ai_responses', 20, 86400), ('Basic', 'questionnaires', 50, 86400), ('Basic', 'api_calls', 300, 3600),
+  ('Pro', 'ai_responses', 100, 86400), ('Pro', 'questionnaires', 200, 86400), ('Pro', 'api_calls', 600, 3600),
+  ('Premium', 'ai_responses', 1000, 86400), ('Premium', 'questionnaires', 1000, 86400),
+  ('Premium', 'api_calls', 1200, 3600)
+) AS quota
+JOIN plans ON plans.name = quota.column1
+WHERE true
+ON CONFLICT (plan_id, scope) DO NOTHING;

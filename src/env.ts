@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { Clock } from "./clock";
 import type { Database } from "./db/client";
 import type { Logger } from "./log";
+import type { UsageCounter } from "./quotas/counter";
 
 const flag = (fallback: boolean) =>
   z
@@ -104,6 +105,8 @@ export type Config = z.output<typeof configSchema>;
 /** The resources bound in wrangler.toml. */
 interface Resources {
   DB: D1Database;
+  /** One UsageCounter Durable Object per user: the exact count behind the plan quotas (src/quotas/). */
+  USAGE: DurableObjectNamespace<UsageCounter>;
   /** Workers Static Assets: the docs page's files, from the installed swagger-ui-dist (see routes/docs.ts). */
   ASSETS: Fetcher;
   /** Cloudflare Email Routing's send_email binding, used when MAILER=cloudflare. */

@@ -101,6 +101,24 @@ export class TooManyRequests extends ApiError {
   }
 }
 
+/** A plan quota is spent: the Django service's body, which suggests the plan to move to. */
+export class QuotaExceeded extends ApiError {
+  constructor(
+    upgradeSuggestion: { recommended_plan: string; upgrade_url: string } | null,
+    headers: Record<string, string>,
+  ) {
+    super(
+      429,
+      {
+        error: "rate_limit_exceeded",
+        message: "Too many requests. Please try again later.",
+        upgrade_suggestion: upgradeSuggestion,
+      },
+      headers,
+    );
+  }
+}
+
 export class ServiceUnavailable extends ApiError {
   constructor(detail: string) {
     super(503, { detail });

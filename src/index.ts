@@ -10,7 +10,11 @@ import { healthRoutes } from "./routes/health";
 import { paymentRoutes } from "./routes/payments";
 import { planRoutes } from "./routes/plans";
 import { sessionRoutes } from "./routes/sessions";
+import { usageRoutes } from "./routes/usage";
 import { userRoutes } from "./routes/user";
+
+export { UsageCounter } from "./quotas/counter";
+export { AccountsRpc } from "./rpc";
 
 /** The worker, reading time from `clock`: the deployed one uses the system clock, tests one they move. */
 export function createWorker(clock: Clock = systemClock) {
@@ -21,6 +25,7 @@ export function createWorker(clock: Clock = systemClock) {
     root.route("/core", healthRoutes);
     root.route("/core", planRoutes);
     root.route("/core", paymentRoutes);
+    root.route("/core", usageRoutes);
     mountDocs(root);
   }, clock);
   return {

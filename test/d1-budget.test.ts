@@ -51,6 +51,30 @@ describe("D1 cost per request", () => {
     expect(roundTrips).toBe(1);
   });
 
+  it("POST /core/usage/consume/: one round trip (the user, plan and quotas) and one Durable Object call", async () => {
+    const { access } = await register();
+    let objectCalls = 0;
+    const usage = new Proxy(env.USAGE, {
+      get(target, property) {
+        if (property === "get") {
+          return (id: DurableObjectId) => {
+            objectCalls += 1;
+            return target.get(id);
+          };
+        }
+        const value: unknown = Reflect.get(target, property);
+        return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const { db, counts } = countingD1(env.DB);
+    const response = await call("/core/usage/consume/", jsonInit({ scope: "ai_responses" }, bearer(access)), {
+      DB: db,
+      USAGE: usage,
+    });
+    expect(response.status).toBe(200);
+    expect({ roundTrips: counts.roundTrips, objectCalls }).toEqual({ roundTrips: 1, objectCalls: 1 });
+  });
+
   it("an ordinary cookie-authenticated request: one round trip", async () => {
     const { cookies } = await register();
     const { response, roundTrips } = await measured("/auth/user/", { headers: sendBack(cookies, COOKIES.access) });

@@ -36,6 +36,9 @@ describe("GET /schema/", () => {
       "/core/payments/verify-session/",
       "/core/payments/webhook/stripe/",
       "/core/plans/",
+      "/core/rate-limits/status/",
+      "/core/usage/consume/",
+      "/core/usage/refund/",
     ]);
     for (const operations of Object.values(document.paths)) {
       for (const operation of Object.values(operations)) expect(operation.operationId).toBeTruthy();

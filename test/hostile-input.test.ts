@@ -70,6 +70,8 @@ const ENDPOINTS: Endpoint[] = [
   { method: "POST", path: "/auth/registration/verify-email/", fields: ["key"] },
   { method: "POST", path: "/auth/registration/resend-email/", fields: ["email"] },
   { method: "POST", path: "/core/payments/create-checkout-session/", fields: ["plan_id", "billing"], signedIn: true },
+  { method: "POST", path: "/core/usage/consume/", fields: ["scope", "amount"], signedIn: true },
+  { method: "POST", path: "/core/usage/refund/", fields: ["scope", "amount", "idempotency_key"], signedIn: true },
 ];
 
 let access = "";

@@ -1,9 +1,10 @@
 import { env } from "cloudflare:workers";
 import Stripe from "stripe";
-import { call } from "./kit";
+import { call, clock } from "./kit";
 
 export const WEBHOOK_PATH = "/core/payments/webhook/stripe/";
-const nowSeconds = () => Math.floor(Date.now() / 1000);
+/** Stripe's clock is the test clock: events and signatures are "now" for the worker under test. */
+const nowSeconds = () => Math.floor(clock.now().getTime() / 1000);
 let sequence = 0;
 const uniqueId = (prefix: string) => `${prefix}_test_${Date.now().toString(36)}${(++sequence).toString(36)}`;
 

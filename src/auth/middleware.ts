@@ -11,7 +11,7 @@ import { rotateRefreshToken } from "./sessions";
 import { inspectToken } from "./tokens";
 
 /** Who the credentials name; `account` is already loaded when a silent refresh had to read it anyway. */
-interface Caller {
+export interface Caller {
   userId: number;
   sessionId: string;
   via: Principal["via"];
@@ -62,26 +62,33 @@ export async function identifyCaller(c: Context): Promise<Caller | undefined> {
   };
 }
 
-export interface SignedInEnv {
+export interface SignedInEnv<Extra extends object = object> {
   Bindings: AppEnv["Bindings"];
-  Variables: Variables & { principal: Principal };
+  Variables: Variables & { principal: Principal & Extra };
 }
 
 /**
- * Resolves the caller (see `identifyCaller`) and its user, plan and live session in one D1 query (a
- * silent refresh reads them in its own one), and hands it to the handler as `c.var.principal`. No
- * credentials are a 401.
+ * Middleware that resolves the caller (see `identifyCaller`), loads its account with `load` — which
+ * must check that the session is live — and hands it to the handler as `c.var.principal`. No
+ * credentials are a 401, and so is a token whose session or user is gone.
  */
-export const requireUser = createMiddleware<SignedInEnv>(async (c, next) => {
-  const caller = await identifyCaller(c);
-  if (!caller) throw new NotAuthenticated();
-  const account =
-    caller.account ??
-    (await findSessionUser(c.var.db, { userId: caller.userId, sessionId: caller.sessionId }, c.var.clock.now()));
-  if (!account) throw new TokenInvalid();
-  c.set("principal", { ...account, sessionId: caller.sessionId, via: caller.via });
-  await next();
-});
+export function requireUserWith<Account extends UserWithPlan>(
+  load: (vars: Variables, caller: Caller) => Promise<Account | undefined>,
+) {
+  return createMiddleware<SignedInEnv<Omit<Account, keyof UserWithPlan>>>(async (c, next) => {
+    const caller = await identifyCaller(c);
+    if (!caller) throw new NotAuthenticated();
+    const account = await load(c.var, caller);
+    if (!account) throw new TokenInvalid();
+    c.set("principal", { ...account, sessionId: caller.sessionId, via: caller.via });
+    await next();
+  });
+}
+
+/** The user, plan and live session in one D1 query — none when a silent refresh already read them. */
+export const requireUser = requireUserWith(
+  async ({ db, clock }, caller) => caller.account ?? findSessionUser(db, caller, clock.now()),
+);
 
 /** A route's `middleware` for signed-in callers: a tuple, so the handler sees `c.var.principal` as set. */
 export const signedInOnly: [typeof requireUser] = [requireUser];

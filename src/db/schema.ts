@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /**
  * Plans and the Stripe prices that sell them. Amounts are cached here (kept current by `price.*`
@@ -146,5 +146,24 @@ export const securityEvents = sqliteTable(
   (t) => [index("security_events_user_created_idx").on(t.userId, t.createdAt)],
 );
 
+/**
+ * What a plan allows: at most `limit` units of `scope` in any `window_seconds` (a sliding window, as the
+ * Django service's DRF throttles). A scope a plan does not list is unlimited on that plan; a scope no
+ * plan lists does not exist. Data, not code: edit rows to change a plan's limits without a deploy.
+ */
+export const planQuotas = sqliteTable(
+  "plan_quotas",
+  {
+    planId: integer("plan_id")
+      .notNull()
+      .references(() => plans.id, { onDelete: "cascade" }),
+    scope: text("scope").notNull(),
+    limit: integer("limit").notNull(),
+    windowSeconds: integer("window_seconds").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.planId, t.scope] }), index("plan_quotas_scope_idx").on(t.scope)],
+);
+
 export type UserRow = typeof users.$inferSelect;
+export type PlanQuotaRow = typeof planQuotas.$inferSelect;
 export type PlanRow = typeof plans.$inferSelect;

@@ -1,0 +1,68 @@
+import { WorkerEntrypoint } from "cloudflare:workers";
+import { systemClock } from "./clock";
+import { createDb } from "./db/client";
+import { findQuotaAccount } from "./db/quotas";
+import { readConfig, type Bindings, type Deps } from "./env";
+import { ApiError, NotFound } from "./errors";
+import { createLogger } from "./log";
+import { consumeQuota, quotaStatus } from "./quotas/usage";
+import { serializeQuotaStatus, serializeSuggestion, serializeUsage } from "./schemas/usage";
+
+/** A refusal the HTTP API would answer with an error status: its status and DRF body, as a value. */
+export interface RpcError {
+  error: { status: number; body: Record<string, unknown> };
+}
+
+/** Errors an API route would render become values, so the calling Worker can branch on them. */
+async function answer<T>(work: () => Promise<T>): Promise<T | RpcError> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof ApiError) return { error: { status: error.status, body: error.body } };
+    throw error;
+  }
+}
+
+/**
+ * What other Workers of the account call through a service binding (`[[services]]` with
+ * `entrypoint = "AccountsRpc"`), without HTTP: the same quota decisions as `/core/usage/…` and
+ * `/core/rate-limits/status/`, for a user named by id. Answers are the HTTP bodies; what HTTP would
+ * refuse (an unknown or inactive user: 404, an unknown scope: 400) comes back as `{ error }`.
+ */
+export class AccountsRpc extends WorkerEntrypoint<Bindings> {
+  private deps(call: string): Deps {
+    return {
+      db: createDb(this.env.DB.withSession("first-primary")),
+      config: readConfig(this.env),
+      clock: systemClock,
+      log: createLogger(() => ({ rpc: call })),
+    };
+  }
+
+  private async account(deps: Deps, userId: number) {
+    const account = await findQuotaAccount(deps.db, { userId }, deps.clock.now());
+    if (!account) throw new NotFound();
+    return account;
+  }
+
+  /** Takes `amount` units of `scope` for the user, all or nothing; `allowed: false` took nothing. */
+  consume(userId: number, scope: string, amount = 1, idempotencyKey?: string) {
+    return answer(async () => {
+      const deps = this.deps("consume");
+      const account = await this.account(deps, userId);
+      const outcome = await consumeQuota(deps, this.env, account, { scope, amount, idempotencyKey });
+      const usage = serializeUsage(outcome.usage);
+      return outcome.allowed
+        ? { allowed: true as const, ...usage }
+        : { allowed: false as const, ...usage, upgrade_suggestion: serializeSuggestion(outcome.upgrade) };
+    });
+  }
+
+  /** The user's usage of every quota of its plan, in the shape of GET /core/rate-limits/status/. */
+  status(userId: number) {
+    return answer(async () => {
+      const deps = this.deps("status");
+      return serializeQuotaStatus(await quotaStatus(deps, this.env, await this.account(deps, userId)));
+    });
+  }
+}
