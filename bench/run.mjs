@@ -31,6 +31,8 @@ const TARGETS = [
   ["webhook", "baseline-db", 0.5],
   ["refresh", "baseline-db", null],
   ["silent-refresh", "baseline-db", 0.8],
+  ["consume", "baseline-db", 0.7],
+  ["consume-hot", "baseline-db", null],
   ["login", "pbkdf2", 0.85],
   ["login-floor", "pbkdf2", null],
 ];
@@ -141,6 +143,8 @@ try {
     `bench: ${duration}s per scenario in ${rounds} rounds (+${warmup}s warm-up), ${connections} connections`,
   );
   const pool = [];
+  const { access: quotaUsers } = await postJson(`${baseUrl}/__bench/quota-users`, { count: 500 });
+  let quotaTurn = 0;
   const webhookEvent = () => {
     const now = Math.floor(Date.now() / 1000);
     return JSON.stringify({
@@ -207,6 +211,29 @@ try {
         },
       ],
     }),
+    // Quota consumes spread over many users (so many Durable Objects), and all on one user's object.
+    consume: () => ({
+      url: `${baseUrl}/core/usage/consume/`,
+      method: "POST",
+      requests: [
+        {
+          setupRequest: (request) => ({
+            ...request,
+            headers: {
+              "content-type": "application/json",
+              authorization: `Bearer ${quotaUsers[quotaTurn++ % quotaUsers.length]}`,
+            },
+            body: JSON.stringify({ scope: "bench_units" }),
+          }),
+        },
+      ],
+    }),
+    "consume-hot": () => ({
+      url: `${baseUrl}/core/usage/consume/`,
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${quotaUsers[0]}` },
+      body: JSON.stringify({ scope: "bench_units" }),
+    }),
     pbkdf2: () => ({ url: `${baseUrl}/__bench/pbkdf2` }),
     "login-floor": () => ({ url: `${baseUrl}/__bench/login-floor` }),
     login: () => ({
@@ -223,7 +250,7 @@ try {
   const needed = Math.ceil(probe.requests.average * (duration + warmup + 1) * 3) + 200;
   while (pool.length < needed) {
     const count = Math.min(2000, needed - pool.length);
-    const { refresh } = await postJson(`${baseUrl}/__bench/refresh-tokens`, { username: user.username, count });
+    const { refresh } = await postJson(`${baseUrl}/__bench/sessions`, { username: user.username, count });
     pool.push(...refresh);
   }
   for (const [name, options] of Object.entries(scenarios))

@@ -7,7 +7,7 @@ import { Hono } from "hono";
 import { hashPassword } from "../src/auth/password";
 import { newSessionGrant, recordNewSession, signSessionTokens } from "../src/auth/sessions";
 import { createDb } from "../src/db/client";
-import { users } from "../src/db/schema";
+import { planQuotas, plans, users } from "../src/db/schema";
 import { readConfig, type AppEnv, type Bindings } from "../src/env";
 import worker from "../src/index";
 
@@ -32,22 +32,63 @@ const bench = new Hono<AppEnv>()
     await db.run(sql`select 1`);
     return c.json({ length });
   })
-  // Fresh refresh tokens for a user, made by the app's own session code, so each timed refresh is valid.
-  .post("/__bench/refresh-tokens", async (c) => {
+  // Fresh sessions of a user, made by the app's own session code: their refresh tokens (each timed
+  // refresh spends one) and access tokens.
+  .post("/__bench/sessions", async (c) => {
     const { username, count } = await c.req.json<{ username: string; count: number }>();
-    const config = readConfig(c.env);
     const db = createDb(c.env.DB.withSession("first-primary"));
     const user = await db.select({ id: users.id }).from(users).where(eq(users.username, username)).get();
     if (!user) return c.json({ detail: "no such user" }, 404);
-    const pending = Array.from({ length: count }, () => newSessionGrant(config, new Date()));
-    const client = { userAgent: "bench", ip: null };
-    for (let i = 0; i < pending.length; i += 40) {
-      const [first, ...rest] = pending.slice(i, i + 40).map((p) => recordNewSession(db, p, user.id, client));
-      if (first) await db.batch([first, ...rest]);
+    const tokens = await openSessions(
+      c.env,
+      Array.from({ length: count }, () => user.id),
+    );
+    return c.json({ refresh: tokens.map((t) => t.refresh), access: tokens.map((t) => t.access) });
+  })
+  // Users on a bench-only plan whose `bench_units` quota never runs out, one session each: the consume
+  // scenarios measure the quota path (one D1 query, one Durable Object call), not refusals.
+  .post("/__bench/quota-users", async (c) => {
+    const { count } = await c.req.json<{ count: number }>();
+    const db = createDb(c.env.DB.withSession("first-primary"));
+    const plan = await db
+      .insert(plans)
+      .values({ name: `Bench ${crypto.randomUUID()}`, sortOrder: 99 })
+      .returning({ id: plans.id })
+      .get();
+    await db.insert(planQuotas).values({ planId: plan.id, scope: "bench_units", limit: 1e9, windowSeconds: 3600 });
+    const stamp = Date.now().toString(36);
+    const ids: number[] = [];
+    // D1 binds at most 100 values a statement, and Drizzle binds eleven a user row (defaults included).
+    for (let i = 0; i < count; i += 8) {
+      const names = Array.from({ length: Math.min(8, count - i) }, (_, j) => `bq${stamp}x${i + j}`);
+      const rows = names.map((name) => ({
+        username: name,
+        usernameKey: name,
+        email: `${name}@bench.example.com`,
+        passwordHash: "!",
+        planId: plan.id,
+        dateJoined: new Date(),
+      }));
+      const created = await db.insert(users).values(rows).returning({ id: users.id });
+      ids.push(...created.map((row) => row.id));
     }
-    const tokens = await Promise.all(pending.map((p) => signSessionTokens(config, p, user.id)));
-    return c.json({ refresh: tokens.map((t) => t.refresh) });
+    return c.json({ access: (await openSessions(c.env, ids)).map((t) => t.access) });
   });
+
+/** A new session for each of these user ids, written in batches (few D1 calls a request), and its tokens. */
+async function openSessions(env: Bindings, userIds: number[]) {
+  const config = readConfig(env);
+  const db = createDb(env.DB.withSession("first-primary"));
+  const grants = userIds.map((userId) => ({ userId, grant: newSessionGrant(config, new Date()) }));
+  const client = { userAgent: "bench", ip: null };
+  for (let i = 0; i < grants.length; i += 40) {
+    const [first, ...rest] = grants
+      .slice(i, i + 40)
+      .map(({ userId, grant }) => recordNewSession(db, grant, userId, client));
+    if (first) await db.batch([first, ...rest]);
+  }
+  return Promise.all(grants.map(({ userId, grant }) => signSessionTokens(config, grant, userId)));
+}
 
 export default {
   fetch(request, env, ctx) {

@@ -25,6 +25,7 @@ export type RefundResult =
 
 /** An idempotency key answers the same for this long (the longest window of any quota: a day). */
 const KEY_RETENTION_MS = 86_400_000;
+const PRUNE_EVERY = 64;
 
 /**
  * One per user (`idFromName(userId)`): that user's usage, as a sliding log — each consume is a row
@@ -34,6 +35,8 @@ const KEY_RETENTION_MS = 86_400_000;
  */
 export class UsageCounter extends DurableObject<Bindings> {
   private readonly sql: SqlStorage;
+  /** Calls since old rows were last deleted: pruning is housekeeping, not needed for a correct count. */
+  private callsSincePrune = 0;
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
@@ -140,8 +143,12 @@ export class UsageCounter extends DurableObject<Bindings> {
     };
   }
 
-  /** Units past every window they could count in, and keys past their retention, are deleted. */
+  /**
+   * Units past every window they could count in, and keys past their retention, are deleted — on one
+   * call in PRUNE_EVERY (a write on every call would double the cost of a consume; counts never need it).
+   */
   private forget(quota: Quota, now: number) {
+    if (this.callsSincePrune++ % PRUNE_EVERY !== 0) return;
     const horizon = now - Math.max(quota.windowSeconds * 1000, KEY_RETENTION_MS);
     this.sql.exec("DELETE FROM units WHERE scope = ? AND at <= ?", quota.scope, horizon);
   }
