@@ -3,10 +3,10 @@ import { systemClock } from "./clock";
 import { createDb } from "./db/client";
 import { findQuotaAccount } from "./db/quotas";
 import { readConfig, type Bindings, type Deps } from "./env";
-import { ApiError, NotFound } from "./errors";
+import { ApiError, fieldErrorsFromZod, NotFound, ValidationError } from "./errors";
 import { createLogger } from "./log";
 import { consumeQuota, quotaStatus } from "./quotas/usage";
-import { serializeQuotaStatus, serializeSuggestion, serializeUsage } from "./schemas/usage";
+import { consumeSchema, serializeQuotaStatus, serializeSuggestion, serializeUsage } from "./schemas/usage";
 
 /** A refusal the HTTP API would answer with an error status: its status and DRF body, as a value. */
 export interface RpcError {
@@ -49,8 +49,12 @@ export class AccountsRpc extends WorkerEntrypoint<Bindings> {
   consume(userId: number, scope: string, amount = 1, idempotencyKey?: string) {
     return answer(async () => {
       const deps = this.deps("consume");
+      // The same checks as the HTTP body, since RPC arguments come through no validator.
+      const input = consumeSchema.safeParse({ scope, amount });
+      if (!input.success) throw new ValidationError(fieldErrorsFromZod(input.error));
       const account = await this.account(deps, userId);
-      const outcome = await consumeQuota(deps, this.env, account, { scope, amount, idempotencyKey });
+      const request = { scope: input.data.scope, amount: input.data.amount ?? 1, idempotencyKey };
+      const outcome = await consumeQuota(deps, this.env, account, request);
       const usage = serializeUsage(outcome.usage);
       return outcome.allowed
         ? { allowed: true as const, ...usage }

@@ -155,6 +155,8 @@ describe("POST /core/usage/consume/", () => {
     expect(await unknown.json()).toEqual({ scope: ['"teleports" is not a valid choice.'] });
     const zero = await consume(access, { scope: "ai_responses", amount: 0 });
     expect(await zero.json()).toEqual({ amount: ["Ensure this value is greater than or equal to 1."] });
+    const huge = await consume(access, { scope: "ai_responses", amount: 1e15 });
+    expect(await huge.json()).toEqual({ amount: ["Ensure this value is less than or equal to 1000000."] });
     expect((await consume(access, {})).status).toBe(400);
   });
 
@@ -313,6 +315,9 @@ describe("AccountsRpc (service binding)", () => {
     });
     expect(await rpc.consume(999_999, "ai_responses")).toEqual({
       error: { status: 404, body: { detail: "Not found." } },
+    });
+    expect(await rpc.consume(body.user.pk, "ai_responses", -5)).toEqual({
+      error: { status: 400, body: { amount: ["Ensure this value is greater than or equal to 1."] } },
     });
     expect(await rpc.consume(body.user.pk, "teleports")).toEqual({
       error: { status: 400, body: { scope: ['"teleports" is not a valid choice.'] } },

@@ -3,7 +3,15 @@ import type { Usage } from "../quotas/counter";
 import { UPGRADE_URL, type ConsumeOutcome, type QuotaStatus, type UpgradeSuggestion } from "../quotas/usage";
 import { body, integer, text } from "./fields";
 
-const amount = integer().pipe(z.number().min(1, "Ensure this value is greater than or equal to 1."));
+/** Units per call; the ceiling keeps any sum of a day's consumes far inside a 64-bit integer. */
+export const MAX_UNITS = 1_000_000;
+
+const amount = integer().pipe(
+  z
+    .number()
+    .min(1, "Ensure this value is greater than or equal to 1.")
+    .max(MAX_UNITS, `Ensure this value is less than or equal to ${MAX_UNITS}.`),
+);
 
 export const consumeSchema = body({
   scope: text(64).openapi({ example: "ai_responses" }),
