@@ -23,7 +23,8 @@ const connections = Number(flags.connections);
 const warmup = Number(flags.warmup);
 const rounds = Math.max(1, Number(flags.rounds));
 
-const BUNDLE_BUDGET_KIB = 150;
+// 150 until the legacy PBKDF2 verifier (@noble/hashes, ≈ 4 KiB) that moving Django's users requires.
+const BUNDLE_BUDGET_KIB = 160;
 const TARGETS = [
   ["baseline-db", "baseline-bare", 0.95],
   ["user", "baseline-db", 0.8],

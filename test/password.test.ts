@@ -43,9 +43,9 @@ describe("verifyPassword", () => {
     expect(await verifyPassword(DJANGO_PASSWORD, DJANGO_LEGACY_HASH)).toEqual({ valid: true, needsRehash: true });
   });
 
-  it("refuses, without throwing, hashes it cannot check on Workers", async () => {
+  it("refuses, without throwing, hashes it cannot check on Workers, and absurd iteration counts", async () => {
     for (const encoded of [
-      "pbkdf2_sha256$600000$Pb7QmY2cX0rLw8sK1vNq3z$89SG9BzCSFLVyvPM4yC+iEnFQaZXSnvkeBjGbw5OtPE=",
+      "pbkdf2_sha256$900000000$Pb7QmY2cX0rLw8sK1vNq3z$89SG9BzCSFLVyvPM4yC+iEnFQaZXSnvkeBjGbw5OtPE=",
       "argon2$argon2id$v=19$m=102400,t=2,p=8$c29tZXNhbHQ$hash",
       "!unusable",
       "",
