@@ -8,7 +8,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ["*.js", "build/*.js", "scripts/*.mjs", "bench/*.mjs"] },
+        projectService: { allowDefaultProject: ["*.js", "build/*.js"] },
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -23,9 +23,11 @@ export default tseslint.config(
     rules: { "@typescript-eslint/no-unsafe-assignment": "off" },
   },
   {
+    // Plain JavaScript (scripts, bench, configs): linted without type information.
     files: ["**/*.js", "**/*.mjs"],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
+      parserOptions: { projectService: false, project: null },
       globals: {
         process: "readonly",
         console: "readonly",
@@ -34,6 +36,8 @@ export default tseslint.config(
         AbortSignal: "readonly",
         fetch: "readonly",
         setTimeout: "readonly",
+        crypto: "readonly",
+        TextEncoder: "readonly",
       },
     },
   },

@@ -51,6 +51,11 @@ export const users = sqliteTable(
     isStaff: integer("is_staff", { mode: "boolean" }).notNull().default(false),
     dateJoined: integer("date_joined", { mode: "timestamp_ms" }).notNull(),
     lastLogin: integer("last_login", { mode: "timestamp_ms" }),
+    /** Set by `npm run import:django`: a digest of the fields as imported, so a newer dump updates only
+     * accounts nobody changed here since, and the hash as imported, so it never overwrites a password
+     * set or upgraded here. Null for accounts made here. */
+    importDigest: text("import_digest"),
+    importedPasswordHash: text("imported_password_hash"),
   },
   (t) => [
     uniqueIndex("users_email_lower_unique").on(sql`lower(${t.email})`),
@@ -162,6 +167,19 @@ export const planQuotas = sqliteTable(
     windowSeconds: integer("window_seconds").notNull(),
   },
   (t) => [primaryKey({ columns: [t.planId, t.scope] }), index("plan_quotas_scope_idx").on(t.scope)],
+);
+
+/** Identities at other providers (Google) linked to an account: kept from the Django service's allauth. */
+export const linkedIdentities = sqliteTable(
+  "linked_identities",
+  {
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    provider: text("provider").notNull(),
+    uid: text("uid").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.provider, t.uid] }), index("linked_identities_user_idx").on(t.userId)],
 );
 
 export type UserRow = typeof users.$inferSelect;
