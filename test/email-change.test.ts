@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { bearer, call, jsonInit, newUser, post, register, type LoginPayload, type TestUser } from "./kit";
-import { userRow } from "./db";
+import { updateUserRow, userRow } from "./db";
 import { mailTo, resetLink } from "./mail";
 
 const OPTIONAL = { ACCOUNT_EMAIL_VERIFICATION: "optional" };
@@ -95,6 +95,15 @@ describe("PATCH /auth/user/ e-mail, with verification optional or mandatory: a p
     expect((await verify(firstKey, MANDATORY)).status).toBe(404);
     expect((await verify(await keyMailedTo(second), MANDATORY)).status).toBe(200);
     expect((await userRow(user.username))?.email).toBe(second);
+  });
+
+  it("lets a deactivated account verify nothing, not even its pending address", async () => {
+    const { user, access } = await signedIn(OPTIONAL);
+    const target = newUser("frozen").email;
+    await patch(access, { email: target }, OPTIONAL);
+    await updateUserRow(user, { is_active: 0 });
+    expect((await verify(await keyMailedTo(target), OPTIONAL)).status).toBe(404);
+    expect((await userRow(user.username))?.email).toBe(user.email);
   });
 
   it("never says whether the new address is taken", async () => {

@@ -217,7 +217,9 @@ export async function verifyEmail(
   const now = clock.now();
   const tokenHash = await sha256Hex(key);
   const [token] = await selectUsableToken(db, tokenHash, "email_verification", now);
-  const user = token && (await db.select().from(users).where(eq(users.id, token.userId)).get());
+  // A deactivated account verifies nothing (nor moves to a pending address).
+  const active = token && and(eq(users.id, token.userId), eq(users.isActive, true));
+  const user = active && (await db.select().from(users).where(active).get());
   if (!token || !user) throw new NotFound();
   const consumedHere = exists(
     db
