@@ -1,6 +1,14 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { DumpError, EXISTING_QUERIES, planImport, readDump, type ExistingState } from "../scripts/django-import.mjs";
+import {
+  DumpError,
+  EXISTING_QUERIES,
+  planImport,
+  readDump,
+  usernameKey as importerUsernameKey,
+  type ExistingState,
+} from "../scripts/django-import.mjs";
+import { usernameKey } from "../src/db/users";
 import { bearer, call, post, register, type LoginPayload } from "./kit";
 import { userRow } from "./db";
 import { deliver, stripeEvent, subscription } from "./stripe";
@@ -166,6 +174,17 @@ describe("npm run import:django", () => {
       stripe_subscription_id: pro.id,
       stripe_subscription_status: "active",
     });
+  });
+
+  it("lists models it does not import, and ignores them", async () => {
+    const withGroups = [...(dumpJson as unknown[]), { model: "auth.group", pk: 1, fields: { name: "editors" } }];
+    expect((await importDump(withGroups)).unknownModels).toEqual({ "auth.group": 1 });
+  });
+
+  it("normalises usernames exactly as the API does", () => {
+    for (const name of ["Admin", "ａｄｍｉｎ", "Ǆemal", "ÅNGSTRÖM", "ﬁle"]) {
+      expect(importerUsernameKey(name), name).toBe(usernameKey(name));
+    }
   });
 
   it("refuses a file that is not a Django dump, writing nothing", () => {

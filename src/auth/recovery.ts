@@ -216,10 +216,15 @@ export async function verifyEmail(
   const { db, clock } = deps;
   const now = clock.now();
   const tokenHash = await sha256Hex(key);
-  const [token] = await selectUsableToken(db, tokenHash, "email_verification", now);
-  // A deactivated account verifies nothing (nor moves to a pending address).
-  const active = token && and(eq(users.id, token.userId), eq(users.isActive, true));
-  const user = active && (await db.select().from(users).where(active).get());
+  // The key and its (active) owner in one round trip; a deactivated account verifies nothing.
+  const owner = sql`(select ${oneTimeTokens.userId} from ${oneTimeTokens} where ${oneTimeTokens.tokenHash} = ${tokenHash})`;
+  const [[token], [user]] = await db.batch([
+    selectUsableToken(db, tokenHash, "email_verification", now),
+    db
+      .select()
+      .from(users)
+      .where(and(eq(users.id, owner), eq(users.isActive, true))),
+  ]);
   if (!token || !user) throw new NotFound();
   const consumedHere = exists(
     db
