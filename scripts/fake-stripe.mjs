@@ -99,6 +99,25 @@ export function startFakeStripe(port = 12111) {
         url: `https://billing.stripe.test/p/session/${id}`,
       });
     }
+    const cancel = /^\/v1\/subscriptions\/(sub_[^/]+)$/.exec(url.pathname);
+    if (req.method === "DELETE" && cancel) {
+      const now = Math.floor(Date.now() / 1000);
+      return send(res, { id: cancel[1], object: "subscription", status: "canceled", canceled_at: now, ended_at: now });
+    }
+    // Every price exists but those named `price_missing…`; yearly ones (named `…year…`) bill yearly.
+    const price = /^\/v1\/prices\/([^/]+)$/.exec(url.pathname);
+    if (req.method === "GET" && price && !price[1].startsWith("price_missing")) {
+      const interval = price[1].includes("year") ? "year" : "month";
+      return send(res, {
+        id: price[1],
+        object: "price",
+        active: true,
+        unit_amount: 2500,
+        currency: "usd",
+        recurring: { interval },
+      });
+    }
+    if (price) return stripeError(res, 404, "invalid_request_error", `No such price: '${price[1]}'`);
     return stripeError(res, 404, "invalid_request_error", `Unrecognized request URL (${req.method}: ${url.pathname})`);
   });
 

@@ -56,6 +56,13 @@ export class CsrfFailed extends ApiError {
   }
 }
 
+/** Signed in, but not allowed: DRF's PermissionDenied (the admin API for an account that is not staff). */
+export class PermissionDenied extends ApiError {
+  constructor(detail = "You do not have permission to perform this action.") {
+    super(403, { detail });
+  }
+}
+
 export class NotFound extends ApiError {
   constructor() {
     super(404, { detail: "Not found." });

@@ -4,6 +4,7 @@ import { createDb } from "./db/client";
 import { purgeExpiredRows } from "./db/retention";
 import type { Bindings } from "./env";
 import { createLogger } from "./log";
+import { adminApiRoutes } from "./routes/admin";
 import { authRoutes } from "./routes/auth";
 import { mountDocs } from "./routes/docs";
 import { healthRoutes } from "./routes/health";
@@ -26,6 +27,7 @@ export function createWorker(clock: Clock = systemClock) {
     root.route("/core", planRoutes);
     root.route("/core", paymentRoutes);
     root.route("/core", usageRoutes);
+    root.route("/admin/api", adminApiRoutes);
     mountDocs(root);
   }, clock);
   return {

@@ -44,7 +44,11 @@ function takenError(fields: Array<keyof typeof TAKEN_MESSAGES>): ValidationError
 }
 
 /** Checked first for a clear answer naming every taken field; the unique indexes settle races. */
-async function assertIdentifiersFree(db: Database, candidate: { username?: string; email?: string }, userId?: number) {
+export async function assertIdentifiersFree(
+  db: Database,
+  candidate: { username?: string; email?: string },
+  userId?: number,
+) {
   const taken = await findTakenIdentifiers(db, candidate, userId);
   const fields = (["username", "email"] as const).filter((field) => taken[field]);
   if (fields.length > 0) throw takenError(fields);
@@ -57,7 +61,7 @@ function takenField(target: string | undefined): keyof typeof TAKEN_MESSAGES | u
 }
 
 /** Runs a write; a UNIQUE violation from a concurrent request becomes the same 400 as the pre-check. */
-async function withUniqueFieldErrors<T>(write: () => Promise<T>): Promise<T> {
+export async function withUniqueFieldErrors<T>(write: () => Promise<T>): Promise<T> {
   try {
     return await write();
   } catch (error) {

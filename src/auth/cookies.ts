@@ -9,6 +9,8 @@ import type { SessionTokens } from "./sessions";
 /** Django's CSRF_COOKIE_AGE: one year, so a long-open tab keeps working. */
 const CSRF_COOKIE_AGE = 31_449_600;
 const CSRF_TOKEN = /^[A-Za-z0-9]{32}$|^[A-Za-z0-9]{64}$/;
+/** The hidden field Django's forms carry the CSRF token in. */
+export const CSRF_FORM_FIELD = "csrfmiddlewaretoken";
 const ALPHANUMERIC = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
 /** Attributes of the auth cookies; `Domain` only when configured (JWT_AUTH_COOKIE_DOMAIN), as in Django. */
@@ -62,10 +64,10 @@ export function ensureCsrfCookie(c: Context): string {
  * Django's CSRF check for a request whose credential is a cookie. First the origin: browsers send
  * `Origin` on every unsafe request, and one that is neither a trusted origin (CORS_ALLOWED_ORIGINS) nor
  * the API's own is refused — a sibling subdomain can plant cookies, but not forge `Origin`. Clients
- * that send none (curl, servers) are checked by the double submit alone: `X-CSRFToken` must equal the
- * CSRF cookie.
+ * that send none (curl, servers) are checked by the double submit alone: the token — the `X-CSRFToken`
+ * header, or an HTML form's `csrfmiddlewaretoken` field, as in Django — must equal the CSRF cookie.
  */
-export function requireCsrf(c: Context) {
+export async function requireCsrf(c: Context) {
   const config = requestVars(c).config;
   const origin = c.req.header("origin");
   if (origin !== undefined && origin !== new URL(c.req.url).origin && !config.corsAllowedOrigins.includes(origin)) {
@@ -73,9 +75,19 @@ export function requireCsrf(c: Context) {
   }
   const cookie = getCookie(c, config.csrfCookie);
   if (!cookie) throw new CsrfFailed("CSRF cookie not set.");
-  const header = c.req.header("x-csrftoken");
-  if (!header) throw new CsrfFailed("CSRF token missing.");
-  if (!timingSafeEqualStrings(header, cookie)) throw new CsrfFailed("CSRF token incorrect.");
+  const submitted = c.req.header("x-csrftoken") ?? (await formCsrfToken(c));
+  if (!submitted) throw new CsrfFailed("CSRF token missing.");
+  if (!timingSafeEqualStrings(submitted, cookie)) throw new CsrfFailed("CSRF token incorrect.");
+}
+
+const FORM_MEDIA_TYPES = new Set(["application/x-www-form-urlencoded", "multipart/form-data"]);
+
+/** The token an HTML form posts; the parsed form stays cached on the request for the handler. */
+async function formCsrfToken(c: Context): Promise<string | undefined> {
+  const mediaType = c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase() ?? "";
+  if (!FORM_MEDIA_TYPES.has(mediaType)) return undefined;
+  const token = (await c.req.parseBody())[CSRF_FORM_FIELD];
+  return typeof token === "string" ? token : undefined;
 }
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);

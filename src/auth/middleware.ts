@@ -38,7 +38,7 @@ export async function identifyCaller(c: Context): Promise<Caller | undefined> {
   const access = getCookie(c, config.accessCookie);
   const inspected = access ? await inspectToken(access, expected) : undefined;
   if (inspected && !inspected.expired) {
-    if (isUnsafeMethod(c)) requireCsrf(c);
+    if (isUnsafeMethod(c)) await requireCsrf(c);
     return { userId: inspected.claims.user_id, sessionId: inspected.claims.sid, via: "cookie" };
   }
   const refresh = getCookie(c, config.refreshCookie);
@@ -46,7 +46,7 @@ export async function identifyCaller(c: Context): Promise<Caller | undefined> {
     if (inspected) throw new TokenInvalid();
     return undefined;
   }
-  if (isUnsafeMethod(c)) requireCsrf(c);
+  if (isUnsafeMethod(c)) await requireCsrf(c);
   const refreshed = await rotateRefreshToken(vars, refresh, clientInfo(c), true).catch((error: unknown) => {
     // The refresh cookie is as dead as the access cookie: the browser drops both, and signs in again.
     if (!(error instanceof TokenInvalid)) throw error;

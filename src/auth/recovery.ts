@@ -82,9 +82,13 @@ export async function requestPasswordReset(
   email: string,
   client: ClientInfo,
 ): Promise<void> {
+  const user = await findActiveUserByEmail(deps.db, email);
+  if (user) await mailPasswordReset(deps, env, user, client);
+}
+
+/** Mails `user` a one-time link to choose a new password (and records that one was asked for). */
+export async function mailPasswordReset(deps: Deps, env: Bindings, user: UserRow, client: ClientInfo): Promise<void> {
   const { db, config, clock } = deps;
-  const user = await findActiveUserByEmail(db, email);
-  if (!user) return;
   const now = clock.now();
   const { token, insert } = await newOneTimeToken(db, now, {
     userId: user.id,

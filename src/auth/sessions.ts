@@ -17,6 +17,7 @@ import {
 import { insertSecurityEvent, listSecurityEvents } from "../db/security-events";
 import type { UserWithPlan } from "../db/users";
 import { randomToken } from "../encoding";
+import { readPage, type PageRequest } from "../pagination";
 import type { Principal } from "./principal";
 import { readToken, signToken } from "./tokens";
 
@@ -173,14 +174,7 @@ export async function endAllSessions({ db, clock }: Deps, principal: Principal, 
   ]);
 }
 
-/** One page of the caller's security events; a page past the last is a 404, as in DRF. */
-export async function securityEventPage({ db }: Deps, principal: Principal, page: { number: number; size: number }) {
-  const { rows, total } = await listSecurityEvents(db, principal.user.id, {
-    offset: (page.number - 1) * page.size,
-    limit: page.size,
-  });
-  if (page.number > 1 && rows.length === 0) throw new NotFound();
-  return { rows, total, ...page };
+/** One page of the caller's security events, newest first. */
+export function securityEventPage({ db }: Deps, principal: Principal, page: PageRequest) {
+  return readPage(page, (window) => listSecurityEvents(db, principal.user.id, window));
 }
-
-export type SecurityEventPage = Awaited<ReturnType<typeof securityEventPage>>;

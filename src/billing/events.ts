@@ -3,7 +3,13 @@ import { z } from "zod";
 import { epochSeconds, type Clock } from "../clock";
 import type { Deps } from "../env";
 import { uniqueViolationTarget, type Database } from "../db/client";
-import { selectPlanById, selectPlanByName, selectPlanByPriceId, updateCachedPrice } from "../db/plans";
+import {
+  selectPlanById,
+  selectPlanByName,
+  selectPlanByPriceId,
+  updateCachedPrice,
+  type CachedPrice,
+} from "../db/plans";
 import type { PlanRow } from "../db/schema";
 import {
   insertStripeEvent,
@@ -15,6 +21,7 @@ import {
 } from "../db/subscriptions";
 import { InvalidWebhook, ServiceUnavailable } from "../errors";
 import { isValidStripeSignature } from "./signature";
+import { stripePriceSchema, type StripePrice } from "./stripe";
 
 /** An id, or the object Stripe expanded in its place. */
 const stripeId = z.union([z.string(), z.object({ id: z.string() }).transform((o) => o.id)]);
@@ -64,13 +71,19 @@ export const subscriptionSchema = z.object({
 });
 export type StripeSubscription = z.infer<typeof subscriptionSchema>;
 
-const priceSchema = z.object({
-  id: z.string(),
-  unit_amount: z.number().int().nullish(),
-  currency: z.string(),
-  active: z.boolean().nullish(),
-  recurring: z.object({ interval: z.string() }).nullish(),
-});
+/** What a plan caches for a billing cycle no price sells. */
+export const NO_PRICE: CachedPrice = { unitAmount: null, currency: null, interval: null };
+
+/** What a plan caches of a Stripe price: its amount while it sells (active, with an amount), else none. */
+export function cachedPrice(price: StripePrice, exists = true): CachedPrice {
+  const sells = exists && price.active !== false && price.unit_amount != null;
+  if (!sells) return NO_PRICE;
+  return {
+    unitAmount: price.unit_amount ?? null,
+    currency: price.currency.toUpperCase(),
+    interval: price.recurring?.interval ?? null,
+  };
+}
 
 export type EventOutcome = "applied" | "ignored" | "stale" | "unmatched" | "duplicate";
 
@@ -233,18 +246,11 @@ async function resolve(db: Database, event: StripeEvent): Promise<Resolution | "
     case "price.created":
     case "price.updated":
     case "price.deleted": {
-      const price = parseObject(priceSchema, object);
+      const price = parseObject(stripePriceSchema, object);
       const [seen, planRows] = await db.batch([selectStripeEvent(db, event.id), selectPlanByPriceId(db, price.id)]);
       if (seen.length > 0) return "duplicate";
       if (planRows.length === 0) return { outcome: "unmatched", writes: [] };
-      const sells = event.type !== "price.deleted" && price.active !== false && price.unit_amount != null;
-      const cached = sells
-        ? {
-            unitAmount: price.unit_amount ?? null,
-            currency: price.currency.toUpperCase(),
-            interval: price.recurring?.interval ?? null,
-          }
-        : { unitAmount: null, currency: null, interval: null };
+      const cached = cachedPrice(price, event.type !== "price.deleted");
       return { outcome: "applied", writes: [...updateCachedPrice(db, price.id, cached)] };
     }
     default: {

@@ -6,8 +6,8 @@ import type { PlanRow, UserRow } from "../db/schema";
 import { randomToken } from "../encoding";
 
 /**
- * The three Stripe API calls edge-accounts makes, over `fetch`. Stripe's official SDK did this job
- * first; it was replaced because it is 250 KiB of the bundle (every Stripe resource) for three calls —
+ * The Stripe API calls edge-accounts makes, over `fetch`. Stripe's official SDK did this job
+ * first; it was replaced because it is 250 KiB of the bundle (every Stripe resource) for five calls —
  * see the README's Performance section. Requests follow Stripe's REST conventions: form-encoded
  * bodies, a pinned API version, an Idempotency-Key on POSTs so the one retry can never act twice.
  */
@@ -40,7 +40,7 @@ export function formEncode(params: Record<string, FormValue>): URLSearchParams {
 }
 
 export interface StripeClient {
-  request(method: "GET" | "POST", path: string, params?: Record<string, FormValue>): Promise<unknown>;
+  request(method: "GET" | "POST" | "DELETE", path: string, params?: Record<string, FormValue>): Promise<unknown>;
   /** The request's logger: a failed call is logged with its cause, the client is told only that it failed. */
   log: Logger;
 }
@@ -165,4 +165,33 @@ export async function createBillingPortalSession(
     }),
   );
   return session.url;
+}
+
+/** A Stripe price, as the API returns it and as `price.*` events carry it. */
+export const stripePriceSchema = z.object({
+  id: z.string(),
+  unit_amount: z.number().int().nullish(),
+  currency: z.string(),
+  active: z.boolean().nullish(),
+  recurring: z.object({ interval: z.string() }).nullish(),
+});
+
+export type StripePrice = z.infer<typeof stripePriceSchema>;
+
+/** A price, to check that a plan's new price id exists (an unknown one is a 404) and cache its amount. */
+export function retrievePrice(stripe: StripeClient, priceId: string): Promise<StripePrice> {
+  return callStripe(
+    stripe,
+    "read the price",
+    stripePriceSchema,
+    () => stripe.request("GET", `/v1/prices/${encodeURIComponent(priceId)}`),
+    true,
+  );
+}
+
+/** Cancels a subscription now (not at the period's end): what deleting its user requires. */
+export async function cancelSubscription(stripe: StripeClient, subscriptionId: string): Promise<void> {
+  await callStripe(stripe, "cancel the subscription", z.object({ id: z.string() }), () =>
+    stripe.request("DELETE", `/v1/subscriptions/${encodeURIComponent(subscriptionId)}`),
+  );
 }

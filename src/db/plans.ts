@@ -1,6 +1,6 @@
-import { and, eq, exists, or, sql } from "drizzle-orm";
+import { and, count, eq, exists, isNotNull, notExists, or, sql, type SQL } from "drizzle-orm";
 import type { Database } from "./client";
-import { plans, sessions, users, type PlanRow } from "./schema";
+import { planQuotas, plans, sessions, users, type PlanRow } from "./schema";
 import { sessionIsLive } from "./sessions";
 
 export interface PlanListing {
@@ -81,4 +81,59 @@ export function updateCachedPrice(db: Database, priceId: string, price: CachedPr
       .set({ yearlyUnitAmount: price.unitAmount, yearlyCurrency: price.currency, yearlyInterval: price.interval })
       .where(eq(plans.yearlyPriceId, priceId)),
   ] as const;
+}
+
+/** Every plan in display order, with its quotas and how many users are on it: the admin's plan list. */
+export async function listPlansForStaff(db: Database) {
+  const [rows, quotas, counts] = await db.batch([
+    db.select().from(plans).orderBy(plans.sortOrder, plans.name),
+    db.select().from(planQuotas).orderBy(planQuotas.scope),
+    db
+      .select({ planId: users.planId, users: count() })
+      .from(users)
+      .where(isNotNull(users.planId))
+      .groupBy(users.planId),
+  ]);
+  return rows.map((plan) => ({
+    plan,
+    quotas: quotas.filter((q) => q.planId === plan.id),
+    users: counts.find((c) => c.planId === plan.id)?.users ?? 0,
+  }));
+}
+
+export type StaffPlanView = Awaited<ReturnType<typeof listPlansForStaff>>[number];
+
+export type PlanFields = Partial<Omit<typeof plans.$inferInsert, "id">>;
+
+export interface QuotaFields {
+  scope: string;
+  limit: number;
+  windowSeconds: number;
+}
+
+export function insertPlan(db: Database, fields: PlanFields & { name: string }) {
+  return db.insert(plans).values(fields).returning();
+}
+
+export function updatePlan(db: Database, planId: number, fields: PlanFields) {
+  return db.update(plans).set(fields).where(eq(plans.id, planId)).returning();
+}
+
+/** The plan's quotas become exactly `quotas` (a plan named by a subquery, for a plan inserted in the same batch). */
+export function replacePlanQuotas(db: Database, planId: number | SQL, quotas: QuotaFields[]) {
+  const clear = db.delete(planQuotas).where(eq(planQuotas.planId, planId));
+  if (quotas.length === 0) return [clear] as const;
+  return [clear, db.insert(planQuotas).values(quotas.map((q) => ({ ...q, planId })))] as const;
+}
+
+/** Deletes the plan only while no user is on it: the guard is in the statement, so a race cannot orphan one. */
+export function deleteUnusedPlan(db: Database, planId: number) {
+  const onPlan = db
+    .select({ one: sql`1` })
+    .from(users)
+    .where(eq(users.planId, planId));
+  return db
+    .delete(plans)
+    .where(and(eq(plans.id, planId), notExists(onPlan)))
+    .returning({ id: plans.id });
 }

@@ -46,6 +46,8 @@ export const users = sqliteTable(
     subscriptionInterval: text("subscription_interval"),
     /** Stripe `created` of the newest event applied to the subscription: older events never roll it back. */
     subscriptionEventAt: integer("subscription_event_at"),
+    /** When staff last set the plan by hand (the admin console); cleared when a Stripe event sets it. */
+    planSetByHandAt: integer("plan_set_by_hand_at", { mode: "timestamp_ms" }),
     emailVerified: integer("email_verified", { mode: "boolean" }).notNull().default(false),
     isActive: integer("is_active", { mode: "boolean" }).notNull().default(true),
     isStaff: integer("is_staff", { mode: "boolean" }).notNull().default(false),
@@ -62,6 +64,10 @@ export const users = sqliteTable(
     uniqueIndex("users_username_key_unique").on(t.usernameKey),
     index("users_stripe_customer_id_idx").on(t.stripeCustomerId),
     index("users_stripe_subscription_id_idx").on(t.stripeSubscriptionId),
+    // The admin console's orderings and plan filter (and the "no user on this plan" check).
+    index("users_date_joined_idx").on(t.dateJoined),
+    index("users_last_login_idx").on(t.lastLogin),
+    index("users_plan_id_idx").on(t.planId),
   ],
 );
 
@@ -94,14 +100,18 @@ export const sessions = sqliteTable(
 );
 
 /** Every Stripe event we answered 2xx for, so a redelivery is a no-op. Written in the batch of its effects. */
-export const stripeEvents = sqliteTable("stripe_events", {
-  id: text("id").primaryKey(),
-  type: text("type").notNull(),
-  /** `applied`, `ignored` (a type we do not handle), `stale` (older than the state) or `unmatched`. */
-  outcome: text("outcome").notNull(),
-  createdAt: integer("created_at").notNull(),
-  receivedAt: integer("received_at", { mode: "timestamp_ms" }).notNull(),
-});
+export const stripeEvents = sqliteTable(
+  "stripe_events",
+  {
+    id: text("id").primaryKey(),
+    type: text("type").notNull(),
+    /** `applied`, `ignored` (a type we do not handle), `stale` (older than the state) or `unmatched`. */
+    outcome: text("outcome").notNull(),
+    createdAt: integer("created_at").notNull(),
+    receivedAt: integer("received_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("stripe_events_received_at_idx").on(t.receivedAt)],
+);
 
 /** Password-reset and email-verification tokens: only their SHA-256 is stored; expiring, single use. */
 export const oneTimeTokens = sqliteTable(
@@ -125,17 +135,21 @@ export const oneTimeTokens = sqliteTable(
  * Every email, written before it is sent: a failed send leaves the row (status `failed`) instead of
  * losing the message. Bodies of messages a real transport delivered are blanked (they hold links).
  */
-export const outbox = sqliteTable("outbox", {
-  id: integer("id").primaryKey({ autoIncrement: true }),
-  recipient: text("recipient").notNull(),
-  subject: text("subject").notNull(),
-  body: text("body"),
-  transport: text("transport").notNull(),
-  status: text("status", { enum: ["pending", "sent", "failed"] }).notNull(),
-  error: text("error"),
-  createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
-  sentAt: integer("sent_at", { mode: "timestamp_ms" }),
-});
+export const outbox = sqliteTable(
+  "outbox",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    recipient: text("recipient").notNull(),
+    subject: text("subject").notNull(),
+    body: text("body"),
+    transport: text("transport").notNull(),
+    status: text("status", { enum: ["pending", "sent", "failed"] }).notNull(),
+    error: text("error"),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    sentAt: integer("sent_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [index("outbox_status_idx").on(t.status, t.id), index("outbox_recipient_idx").on(sql`lower(${t.recipient})`)],
+);
 
 /** What happened to an account, for its owner to review (`GET /auth/security-events/`). */
 export const securityEvents = sqliteTable(
@@ -182,6 +196,31 @@ export const linkedIdentities = sqliteTable(
   (t) => [primaryKey({ columns: [t.provider, t.uid] }), index("linked_identities_user_idx").on(t.userId)],
 );
 
+/**
+ * Every write made through the admin API or console: who (kept by name too, so the entry outlives the
+ * actor's account), what, to which object, and the changed fields before and after (JSON). Deleting a
+ * user blanks the personal fields of the entries about it.
+ */
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    actorId: integer("actor_id").references(() => users.id, { onDelete: "set null" }),
+    actorUsername: text("actor_username").notNull(),
+    action: text("action").notNull(),
+    targetType: text("target_type", { enum: ["user", "plan", "outbox"] }).notNull(),
+    targetId: integer("target_id").notNull(),
+    before: text("before", { mode: "json" }).$type<Record<string, unknown>>(),
+    after: text("after", { mode: "json" }).$type<Record<string, unknown>>(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("audit_log_target_idx").on(t.targetType, t.targetId, t.id)],
+);
+
 export type UserRow = typeof users.$inferSelect;
 export type PlanQuotaRow = typeof planQuotas.$inferSelect;
 export type PlanRow = typeof plans.$inferSelect;
+export type AuditRow = typeof auditLog.$inferSelect;
+export type SecurityEventRow = typeof securityEvents.$inferSelect;
+export type OutboxRow = typeof outbox.$inferSelect;
+export type StripeEventRow = typeof stripeEvents.$inferSelect;

@@ -140,8 +140,7 @@ export function listLiveSessions(db: Database, userId: number, now: Date) {
     })
     .from(sessions)
     .where(and(eq(sessions.userId, userId), sessionIsLive(now)))
-    .orderBy(desc(sessions.lastUsedAt))
-    .all();
+    .orderBy(desc(sessions.lastUsedAt));
 }
 
 export type LiveSession = Awaited<ReturnType<typeof listLiveSessions>>[number];

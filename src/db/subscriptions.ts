@@ -51,7 +51,8 @@ export interface SubscriptionChanges {
  */
 export function updateSubscription(db: Database, userId: number, changes: SubscriptionChanges, eventAt: number) {
   const set: Partial<typeof users.$inferInsert> = { subscriptionEventAt: eventAt };
-  if (changes.planId !== undefined) set.planId = changes.planId;
+  // A plan Stripe sets is no longer one set by hand.
+  if (changes.planId !== undefined) Object.assign(set, { planId: changes.planId, planSetByHandAt: null });
   if (changes.customerId !== undefined) set.stripeCustomerId = changes.customerId;
   if (changes.subscriptionId !== undefined) set.stripeSubscriptionId = changes.subscriptionId;
   if (changes.status !== undefined) set.stripeSubscriptionStatus = changes.status;

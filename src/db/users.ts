@@ -8,7 +8,8 @@ export interface UserWithPlan {
   plan: PlanRow | null;
 }
 
-const lowerEmail = sql`lower(${users.email})`;
+/** The expression `users_email_lower_unique` indexes: e-mail lookups use it to hit the index. */
+export const lowerEmail = sql`lower(${users.email})`;
 
 /**
  * What makes two usernames the same: Django's NFKC normalisation, then case (allauth's rule), so

@@ -88,13 +88,14 @@ export interface QuotaStatus {
   upgrade: UpgradeSuggestion | null;
 }
 
+/** The user's usage of every quota of its plan. */
+export function quotaUsages(deps: Deps, env: Bindings, account: QuotaAccount): Promise<Usage[]> {
+  const quotas = account.quotas.map((row) => quotaFor(account, row.scope));
+  return counterOf(env, account.user.id).status(quotas, deps.clock.now().getTime());
+}
+
 /** The user's usage of every quota of its plan, and the plan to upgrade to. */
 export async function quotaStatus(deps: Deps, env: Bindings, account: QuotaAccount): Promise<QuotaStatus> {
-  const quotas = account.quotas.map((row) => quotaFor(account, row.scope));
-  const now = deps.clock.now().getTime();
-  const [usages, upgrade] = await Promise.all([
-    counterOf(env, account.user.id).status(quotas, now),
-    upgradeSuggestion(deps, account.plan),
-  ]);
+  const [usages, upgrade] = await Promise.all([quotaUsages(deps, env, account), upgradeSuggestion(deps, account.plan)]);
   return { account, usages, upgrade };
 }

@@ -53,11 +53,11 @@ function signedInResponse(c: Context<AppEnv>, signedIn: SignedIn) {
 }
 
 /** The refresh token from the body, else from its cookie; a cookie is a credential, so it needs CSRF. */
-function presentedRefreshToken(c: Context<AppEnv>, fromBody: string | undefined) {
+async function presentedRefreshToken(c: Context<AppEnv>, fromBody: string | undefined) {
   if (fromBody) return { token: fromBody, via: "body" as const };
   const cookie = getCookie(c, c.var.config.refreshCookie);
   if (!cookie) return undefined;
-  requireCsrf(c);
+  await requireCsrf(c);
   return { token: cookie, via: "cookie" as const };
 }
 
@@ -115,7 +115,7 @@ export const authRoutes = createRouter()
       },
     }),
     async (c) => {
-      const presented = presentedRefreshToken(c, c.req.valid("json").refresh);
+      const presented = await presentedRefreshToken(c, c.req.valid("json").refresh);
       clearSessionCookies(c);
       if (!presented) throw new NotAuthenticated("Refresh token was not included in cookie data.");
       await logOut(c.var, presented.token, clientInfo(c));
@@ -141,7 +141,7 @@ export const authRoutes = createRouter()
       },
     }),
     async (c) => {
-      const presented = presentedRefreshToken(c, c.req.valid("json").refresh);
+      const presented = await presentedRefreshToken(c, c.req.valid("json").refresh);
       if (!presented) throw new TokenInvalid("No valid refresh token found.");
       const { tokens } = await rotateRefreshToken(c.var, presented.token, clientInfo(c));
       // As dj-rest-auth: the cookies are set whichever channel the token came in.

@@ -80,6 +80,13 @@ export function mountDocs(app: OpenAPIHono<AppEnv>) {
           version: "1.0.0",
           description: "User accounts, JWT sessions and subscription plans, drop-in compatible with dj-rest-auth.",
         },
+        tags: [
+          {
+            name: "admin",
+            description:
+              "Staff only (`is_staff`): users, plans and operations, for the console at /admin/. Every write is an audit entry.",
+          },
+        ],
       }),
     );
   // Built on first request, once per isolate: the routes do not change while it lives.

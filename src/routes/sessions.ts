@@ -5,11 +5,10 @@ import { clearSessionCookies } from "../auth/cookies";
 import { signedInOnly } from "../auth/middleware";
 import { endAllSessions, endSession, listUserSessions, securityEventPage } from "../auth/sessions";
 import { detailSchema, errorResponses, json, signedInSecurity } from "../schemas/common";
+import { pageQuerySchema, requestedPage, serializePage } from "../schemas/pages";
 import {
-  DEFAULT_PAGE_SIZE,
-  pageQuerySchema,
   securityEventPageSchema,
-  serializeSecurityEventPage,
+  serializeSecurityEvent,
   serializeSessions,
   sessionParamsSchema,
   sessionSchema,
@@ -85,8 +84,7 @@ export const sessionRoutes = createRouter()
       },
     }),
     async (c) => {
-      const { page = 1, page_size = DEFAULT_PAGE_SIZE } = c.req.valid("query");
-      const events = await securityEventPage(c.var, c.var.principal, { number: page, size: page_size });
-      return c.json(serializeSecurityEventPage(events, c.req.url), 200);
+      const events = await securityEventPage(c.var, c.var.principal, requestedPage(c.req.valid("query")));
+      return c.json(serializePage(events, c.req.url, serializeSecurityEvent), 200);
     },
   );

@@ -1,0 +1,175 @@
+import { sql } from "drizzle-orm";
+import type { Deps } from "../env";
+import { Conflict, NotFound, ValidationError } from "../errors";
+import { uniqueViolationTarget } from "../db/client";
+import { insertAuditEntry, insertAuditEntryIf } from "../db/audit";
+import {
+  deleteUnusedPlan,
+  insertPlan,
+  listPlansForStaff,
+  replacePlanQuotas,
+  updatePlan,
+  type PlanFields,
+  type QuotaFields,
+  type StaffPlanView,
+} from "../db/plans";
+import { plans, type PlanRow } from "../db/schema";
+import { cachedPrice, NO_PRICE } from "../billing/events";
+import { createStripeClient, retrievePrice } from "../billing/stripe";
+import type { Actor } from "./staff";
+
+export function listPlans({ db }: Deps): Promise<StaffPlanView[]> {
+  return listPlansForStaff(db);
+}
+
+/** One plan with its quotas and user count. */
+export async function planView(deps: Deps, planId: number): Promise<StaffPlanView> {
+  const view = (await listPlans(deps)).find((candidate) => candidate.plan.id === planId);
+  if (!view) throw new NotFound();
+  return view;
+}
+
+/** A plan as staff write it; left-out fields stay as they are, and `quotas` (when given) replaces them all. */
+export interface PlanEdit {
+  name?: string;
+  description?: string;
+  sortOrder?: number;
+  monthlyPriceId?: string | null;
+  yearlyPriceId?: string | null;
+  quotas?: QuotaFields[];
+}
+
+const PRICE_FIELDS = { monthly: "stripe_monthly_price_id", yearly: "stripe_yearly_price_id" } as const;
+
+/**
+ * The columns a plan edit writes. A new price id must exist in Stripe; its amount is cached at once (as
+ * the `price.*` webhooks keep it), so the plan sells at the right price from the first checkout.
+ */
+async function planColumns(deps: Deps, edit: PlanEdit, current?: PlanRow): Promise<PlanFields> {
+  const columns: PlanFields = {};
+  if (edit.name !== undefined) columns.name = edit.name;
+  if (edit.description !== undefined) columns.description = edit.description;
+  if (edit.sortOrder !== undefined) columns.sortOrder = edit.sortOrder;
+  for (const cycle of ["monthly", "yearly"] as const) {
+    const priceId = cycle === "monthly" ? edit.monthlyPriceId : edit.yearlyPriceId;
+    const currentId = cycle === "monthly" ? current?.monthlyPriceId : current?.yearlyPriceId;
+    if (priceId === undefined || (current && priceId === currentId)) continue;
+    const cached = priceId === null ? NO_PRICE : await stripePrice(deps, priceId, PRICE_FIELDS[cycle]);
+    Object.assign(
+      columns,
+      cycle === "monthly"
+        ? {
+            monthlyPriceId: priceId,
+            monthlyUnitAmount: cached.unitAmount,
+            monthlyCurrency: cached.currency,
+            monthlyInterval: cached.interval,
+          }
+        : {
+            yearlyPriceId: priceId,
+            yearlyUnitAmount: cached.unitAmount,
+            yearlyCurrency: cached.currency,
+            yearlyInterval: cached.interval,
+          },
+    );
+  }
+  return columns;
+}
+
+async function stripePrice(deps: Deps, priceId: string, field: string) {
+  try {
+    return cachedPrice(await retrievePrice(createStripeClient(deps.config, deps.log), priceId));
+  } catch (error) {
+    if (error instanceof NotFound) throw new ValidationError({ [field]: [`No such price in Stripe: ${priceId}.`] });
+    throw error;
+  }
+}
+
+const UNIQUE_FIELDS: Record<string, string> = {
+  "plans.name": "name",
+  "plans.stripe_monthly_price_id": PRICE_FIELDS.monthly,
+  "plans.stripe_yearly_price_id": PRICE_FIELDS.yearly,
+  "plan_quotas.plan_id": "quotas",
+};
+
+/** A unique violation as DRF words it ("plan with this name already exists."). */
+async function withPlanFieldErrors<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    const field = UNIQUE_FIELDS[uniqueViolationTarget(error) ?? ""];
+    if (!field) throw error;
+    const message =
+      field === "quotas"
+        ? "Each scope may be listed once."
+        : `plan with this ${field.replaceAll("_", " ")} already exists.`;
+    throw new ValidationError({ [field]: [message] });
+  }
+}
+
+function auditedPlan(plan: PlanFields & { quotas?: QuotaFields[] }) {
+  return Object.fromEntries(Object.entries(plan).filter(([, value]) => value !== undefined));
+}
+
+export async function createPlan(deps: Deps, actor: Actor, edit: PlanEdit & { name: string }): Promise<PlanRow> {
+  const { db, clock } = deps;
+  const columns = { ...(await planColumns(deps, edit)), name: edit.name };
+  const planId = sql`(select ${plans.id} from ${plans} where ${plans.name} = ${edit.name})`;
+  const entry = {
+    actor,
+    action: "plan.created",
+    target: { type: "plan", id: planId },
+    after: auditedPlan({ ...columns, quotas: edit.quotas }),
+  } as const;
+  const [[plan]] = await withPlanFieldErrors(() =>
+    db.batch([
+      insertPlan(db, columns),
+      ...replacePlanQuotas(db, planId, edit.quotas ?? []),
+      insertAuditEntry(db, entry, clock.now()),
+    ]),
+  );
+  if (!plan) throw new Error("the inserted plan was not returned");
+  return plan;
+}
+
+export async function editPlan(deps: Deps, actor: Actor, planId: number, edit: PlanEdit): Promise<void> {
+  const { db, clock } = deps;
+  const current = await planView(deps, planId);
+  const columns = await planColumns(deps, edit, current.plan);
+  const before = Object.fromEntries(Object.keys(columns).map((key) => [key, current.plan[key as keyof PlanRow]]));
+  const quotasBefore = current.quotas.map(({ scope, limit, windowSeconds }) => ({ scope, limit, windowSeconds }));
+  const entry = {
+    actor,
+    action: "plan.updated",
+    target: { type: "plan", id: planId },
+    before: auditedPlan({ ...before, quotas: edit.quotas && quotasBefore }),
+    after: auditedPlan({ ...columns, quotas: edit.quotas }),
+  } as const;
+  await withPlanFieldErrors(() =>
+    db.batch([
+      insertAuditEntry(db, entry, clock.now()),
+      ...(Object.keys(columns).length > 0 ? [updatePlan(db, planId, columns)] : []),
+      ...(edit.quotas ? replacePlanQuotas(db, planId, edit.quotas) : []),
+    ]),
+  );
+}
+
+/** Deletes a plan no user is on; the entry is written only if the delete happened (same batch, guarded). */
+export async function deletePlan(deps: Deps, actor: Actor, planId: number): Promise<void> {
+  const { db, clock } = deps;
+  const current = await planView(deps, planId);
+  if (current.users > 0) {
+    throw new Conflict(`${current.users} user(s) are on this plan: move them to another plan first.`);
+  }
+  const entry = {
+    actor,
+    action: "plan.deleted",
+    target: { type: "plan", id: planId },
+    before: { name: current.plan.name },
+  } as const;
+  const [deleted] = await db.batch([
+    deleteUnusedPlan(db, planId),
+    insertAuditEntryIf(db, entry, clock.now(), sql`changes() > 0`),
+  ]);
+  if (deleted.length === 0)
+    throw new Conflict("A user moved onto this plan meanwhile: move them to another plan first.");
+}

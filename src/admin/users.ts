@@ -1,0 +1,233 @@
+import { epochSeconds } from "../clock";
+import type { ClientInfo } from "../client-info";
+import type { Bindings, Deps } from "../env";
+import { Conflict, NotFound, ValidationError } from "../errors";
+import { assertIdentifiersFree, withUniqueFieldErrors } from "../auth/accounts";
+import { mailPasswordReset, sendEmailChangedNotice } from "../auth/recovery";
+import { cancelSubscription, createStripeClient } from "../billing/stripe";
+import {
+  deleteUserRows,
+  readUserForStaff,
+  selectPlanOfUser,
+  selectUserById,
+  searchUsersQuery,
+  updateUserAsStaff,
+  type StaffUserChanges,
+  type StaffUserView,
+  type UserSearch,
+} from "../db/admin-users";
+import { insertAuditEntry, listAuditEntries, redactUserAuditEntries } from "../db/audit";
+import { invalidateOneTimeTokens } from "../db/one-time-tokens";
+import { selectPlanById } from "../db/plans";
+import type { PlanRow, UserRow } from "../db/schema";
+import { revokeAllSessions } from "../db/sessions";
+import { readPage, type PageRequest } from "../pagination";
+import { quotaUsages } from "../quotas/usage";
+import type { Actor } from "./staff";
+
+/** Users matching the search, one page, in one D1 query. */
+export function searchUsers({ db }: Deps, search: UserSearch, page: PageRequest) {
+  return readPage(page, async (window) => {
+    const rows = await searchUsersQuery(db, search, window);
+    return { rows, total: rows[0]?.total ?? 0 };
+  });
+}
+
+export interface StaffUserDetail extends StaffUserView {
+  usages: Awaited<ReturnType<typeof quotaUsages>>;
+}
+
+/** The user page: profile, plan, Stripe state, quota usage, sessions, security events and audit log. */
+export async function userDetail(deps: Deps, env: Bindings, userId: number): Promise<StaffUserDetail> {
+  const view = await readUserForStaff(deps.db, userId, deps.clock.now());
+  if (!view) throw new NotFound();
+  return { ...view, usages: await quotaUsages(deps, env, view) };
+}
+
+/** What staff may change on an account (fields left out stay as they are). */
+export interface StaffUserEdit {
+  email?: string;
+  firstName?: string;
+  lastName?: string;
+  dateOfBirth?: string | null;
+  planId?: number;
+  isActive?: boolean;
+  isStaff?: boolean;
+}
+
+/** An account as the audit log records it (snake_case, as the API names the fields). */
+function auditedFields(user: UserRow, plan: PlanRow | null | undefined) {
+  return {
+    email: user.email,
+    first_name: user.firstName,
+    last_name: user.lastName,
+    date_of_birth: user.dateOfBirth,
+    plan: plan?.name ?? null,
+    is_active: user.isActive,
+    is_staff: user.isStaff,
+  };
+}
+
+/** Only the fields that differ, before and after. */
+function difference(before: Record<string, unknown>, after: Record<string, unknown>) {
+  const changed = Object.keys(after).filter((key) => before[key] !== after[key]);
+  return {
+    before: Object.fromEntries(changed.map((key) => [key, before[key]])),
+    after: Object.fromEntries(changed.map((key) => [key, after[key]])),
+  };
+}
+
+/** The account, its plan and (when asked for) the plan it is to move to: one batch. */
+async function readForEdit({ db }: Deps, userId: number, planId?: number) {
+  const [[user], [plan], [target]] = await db.batch([
+    selectUserById(db, userId),
+    selectPlanOfUser(db, userId),
+    selectPlanById(db, planId ?? -1),
+  ]);
+  if (!user) throw new NotFound();
+  if (planId !== undefined && !target) {
+    throw new ValidationError({ plan: [`Invalid pk "${planId}" - object does not exist.`] });
+  }
+  return { user, plan: plan ?? null, target };
+}
+
+/** Staff cannot lock themselves out: the last staff member could otherwise leave nobody to undo it. */
+function refuseSelfLockout(actor: Actor, userId: number, edit: StaffUserEdit) {
+  if (actor.id !== userId) return;
+  if (edit.isStaff === false) throw new ValidationError({ is_staff: ["You cannot remove your own staff access."] });
+  if (edit.isActive === false) throw new ValidationError({ is_active: ["You cannot deactivate your own account."] });
+}
+
+export interface StaffEditResult {
+  changed: string[];
+  /** The old address told of an e-mail change, for after the answer. */
+  followUp?: Promise<void>;
+}
+
+/**
+ * Applies a staff edit and its audit entry in one batch. A plan set by hand is recorded as such and
+ * counts as the subscription's newest state, so no Stripe event older than the edit undoes it (a newer
+ * one does: the customer changed their subscription since). Deactivating ends every session at once.
+ * A new e-mail is taken as given (staff changed it), unverified, and the old address is told.
+ */
+export async function editUser(
+  deps: Deps,
+  env: Bindings,
+  actor: Actor,
+  userId: number,
+  edit: StaffUserEdit,
+): Promise<StaffEditResult> {
+  const { db, clock } = deps;
+  refuseSelfLockout(actor, userId, edit);
+  const { user, plan, target } = await readForEdit(deps, userId, edit.planId);
+  const now = clock.now();
+  const changes: StaffUserChanges = {};
+  if (edit.firstName !== undefined && edit.firstName !== user.firstName) changes.firstName = edit.firstName;
+  if (edit.lastName !== undefined && edit.lastName !== user.lastName) changes.lastName = edit.lastName;
+  if (edit.dateOfBirth !== undefined && edit.dateOfBirth !== user.dateOfBirth) changes.dateOfBirth = edit.dateOfBirth;
+  if (edit.isActive !== undefined && edit.isActive !== user.isActive) changes.isActive = edit.isActive;
+  if (edit.isStaff !== undefined && edit.isStaff !== user.isStaff) changes.isStaff = edit.isStaff;
+  if (edit.email !== undefined && edit.email !== user.email) {
+    await assertIdentifiersFree(db, { email: edit.email }, user.id);
+    Object.assign(changes, { email: edit.email, emailVerified: false, pendingEmail: null });
+  }
+  if (target && target.id !== user.planId) {
+    const eventAt = Math.max(user.subscriptionEventAt ?? 0, epochSeconds(now));
+    Object.assign(changes, { planId: target.id, planSetByHandAt: now, subscriptionEventAt: eventAt });
+  }
+  const audited = difference(auditedFields(user, plan), auditedFields({ ...user, ...changes }, target ?? plan));
+  const changed = Object.keys(audited.after);
+  if (changed.length === 0) return { changed };
+  const entry = { actor, action: "user.updated", target: { type: "user", id: user.id }, ...audited } as const;
+  await withUniqueFieldErrors(() =>
+    db.batch([
+      updateUserAsStaff(db, user.id, changes),
+      insertAuditEntry(db, entry, now),
+      ...(changes.isActive === false ? [revokeAllSessions(db, user.id, "deactivated", now)] : []),
+      ...(changes.email === undefined ? [] : [invalidateOneTimeTokens(db, user.id, "all", now)]),
+    ]),
+  );
+  if (changes.email === undefined) return { changed };
+  const change = { from: user.email, to: changes.email };
+  return { changed, followUp: sendEmailChangedNotice(deps, env, { ...user, ...changes }, change) };
+}
+
+async function recorded(deps: Deps, actor: Actor, userId: number, action: string) {
+  const { user } = await readForEdit(deps, userId);
+  return { user, entry: { actor, action, target: { type: "user", id: user.id } } as const };
+}
+
+/** Ends every session of the user: its refresh and access tokens stop working at once. */
+export async function endSessionsOf(deps: Deps, actor: Actor, userId: number): Promise<number> {
+  const { db, clock } = deps;
+  const { user, entry } = await recorded(deps, actor, userId, "user.sessions_ended");
+  const now = clock.now();
+  const [ended] = await db.batch([
+    revokeAllSessions(db, user.id, "ended_by_staff", now),
+    insertAuditEntry(db, entry, now),
+  ]);
+  return ended.meta.changes;
+}
+
+/** Mails the user a password-reset link, as if they had asked for one; a deactivated account cannot. */
+export async function sendPasswordResetTo(
+  deps: Deps,
+  env: Bindings,
+  actor: Actor,
+  userId: number,
+  client: ClientInfo,
+): Promise<string> {
+  const { user, entry } = await recorded(deps, actor, userId, "user.password_reset_sent");
+  if (!user.isActive) throw new Conflict("This account is deactivated: activate it before sending a reset link.");
+  await insertAuditEntry(deps.db, entry, deps.clock.now()).run();
+  await mailPasswordReset(deps, env, user, client);
+  return user.email;
+}
+
+/** Stripe statuses under which a subscription still bills (or may again): deleting its user would orphan it. */
+const LIVE_SUBSCRIPTION = new Set(["active", "trialing", "past_due", "unpaid", "incomplete", "paused"]);
+
+/**
+ * Deletes the account and its personal data: the user row (sessions, tokens, security events and linked
+ * identities go with it), the mail kept for its addresses, and the personal fields of the audit entries
+ * about it — one batch, with the entry recording the deletion. Refused while a Stripe subscription still
+ * bills, unless `cancelSubscription` is set: then it is cancelled through Stripe first, and a Stripe
+ * failure deletes nothing.
+ */
+export async function deleteUser(deps: Deps, actor: Actor, userId: number, cancel: boolean): Promise<void> {
+  const { db, clock, config, log } = deps;
+  if (actor.id === userId) throw new ValidationError({ non_field_errors: ["You cannot delete your own account."] });
+  const { user, plan } = await readForEdit(deps, userId);
+  const subscriptionId = user.stripeSubscriptionId;
+  const billing = subscriptionId !== null && LIVE_SUBSCRIPTION.has(user.stripeSubscriptionStatus ?? "");
+  if (billing && !cancel) {
+    throw new Conflict(
+      "This user has a Stripe subscription that still bills: cancel it with the deletion (cancel_subscription) or in Stripe first.",
+    );
+  }
+  if (billing) await cancelSubscription(createStripeClient(config, log), subscriptionId);
+  const entry = {
+    actor,
+    action: "user.deleted",
+    target: { type: "user", id: user.id },
+    before: {
+      plan: plan?.name ?? null,
+      stripe_customer_id: user.stripeCustomerId,
+      stripe_subscription_id: subscriptionId,
+      stripe_subscription_status: user.stripeSubscriptionStatus,
+    },
+    after: { subscription_cancelled: billing },
+  } as const;
+  const now = clock.now();
+  await db.batch([insertAuditEntry(db, entry, now), redactUserAuditEntries(db, user.id), ...deleteUserRows(db, user)]);
+}
+
+/** One page of the audit entries about this user. */
+export function userAuditPage({ db }: Deps, userId: number, page: PageRequest) {
+  return readPage(page, (window) => listAuditEntries(db, { type: "user", id: userId }, window));
+}
+
+/** One page of every audit entry. */
+export function auditPage({ db }: Deps, page: PageRequest) {
+  return readPage(page, (window) => listAuditEntries(db, undefined, window));
+}

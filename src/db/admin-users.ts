@@ -1,0 +1,150 @@
+import { and, asc, desc, eq, gte, inArray, isNull, lt, or, sql, type SQL, type SQLWrapper } from "drizzle-orm";
+import type { Database } from "./client";
+import { auditLog, outbox, planQuotas, plans, securityEvents, users, type UserRow } from "./schema";
+import { listLiveSessions } from "./sessions";
+import { lowerEmail, usernameKey } from "./users";
+
+export type UserOrdering = "date_joined" | "-date_joined" | "last_login" | "-last_login";
+
+export interface UserSearch {
+  /** A prefix of the username or the e-mail, in any case. */
+  search?: string;
+  planId?: number;
+  active?: boolean;
+  staff?: boolean;
+  /** A Stripe subscription status, or `none` for users with no subscription. */
+  subscriptionStatus?: string;
+  ordering: UserOrdering;
+}
+
+/** `value` starts with `prefix`, as a range: the index on `value` serves it, where LIKE on an expression would scan. */
+function startsWith(value: SQLWrapper, prefix: string): SQL | undefined {
+  return and(gte(value, prefix), lt(value, `${prefix}\u{10FFFF}`));
+}
+
+function userSearchCondition(q: UserSearch): SQL | undefined {
+  const status = q.subscriptionStatus;
+  return and(
+    q.search
+      ? or(startsWith(users.usernameKey, usernameKey(q.search)), startsWith(lowerEmail, q.search.toLowerCase()))
+      : undefined,
+    q.planId === undefined ? undefined : eq(users.planId, q.planId),
+    q.active === undefined ? undefined : eq(users.isActive, q.active),
+    q.staff === undefined ? undefined : eq(users.isStaff, q.staff),
+    status === undefined
+      ? undefined
+      : status === "none"
+        ? isNull(users.stripeSubscriptionStatus)
+        : eq(users.stripeSubscriptionStatus, status),
+  );
+}
+
+/**
+ * One page of users matching the search, with their plan's name and the number of matches — all in one
+ * statement (the count is a subquery over the same condition), so a page costs one D1 round trip.
+ */
+export function searchUsersQuery(db: Database, q: UserSearch, page: { offset: number; limit: number }) {
+  const where = userSearchCondition(q);
+  const column = q.ordering.endsWith("last_login") ? users.lastLogin : users.dateJoined;
+  const direction = q.ordering.startsWith("-") ? desc : asc;
+  return db
+    .select({
+      id: users.id,
+      username: users.username,
+      email: users.email,
+      isActive: users.isActive,
+      isStaff: users.isStaff,
+      dateJoined: users.dateJoined,
+      lastLogin: users.lastLogin,
+      subscriptionStatus: users.stripeSubscriptionStatus,
+      planName: plans.name,
+      total: sql<number>`(select count(*) from ${users} where ${where ?? sql`1`})`,
+    })
+    .from(users)
+    .leftJoin(plans, eq(plans.id, users.planId))
+    .where(where)
+    .orderBy(direction(column), direction(users.id))
+    .limit(page.limit)
+    .offset(page.offset);
+}
+
+export type UserListRow = Awaited<ReturnType<typeof searchUsersQuery>>[number];
+
+export const RECENT_ROWS = 20;
+
+/**
+ * Everything the user page shows, in one batch of single-table reads (inside a batch Drizzle maps rows
+ * by column name, so joins would come back scrambled): the user, plan, quotas, every known scope, live
+ * sessions, and the newest security events and audit entries.
+ */
+export async function readUserForStaff(db: Database, userId: number, now: Date) {
+  const planOfUser = sql`(select ${users.planId} from ${users} where ${users.id} = ${userId})`;
+  const [[user], [plan], quotas, scopes, sessions, events, audit] = await db.batch([
+    selectUserById(db, userId),
+    selectPlanOfUser(db, userId),
+    db.select().from(planQuotas).where(eq(planQuotas.planId, planOfUser)).orderBy(planQuotas.scope),
+    db.selectDistinct({ scope: planQuotas.scope }).from(planQuotas),
+    listLiveSessions(db, userId, now),
+    db
+      .select()
+      .from(securityEvents)
+      .where(eq(securityEvents.userId, userId))
+      .orderBy(desc(securityEvents.createdAt), desc(securityEvents.id))
+      .limit(RECENT_ROWS),
+    db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.targetType, "user"), eq(auditLog.targetId, userId)))
+      .orderBy(desc(auditLog.id))
+      .limit(RECENT_ROWS),
+  ]);
+  if (!user) return undefined;
+  return { user, plan: plan ?? null, quotas, knownScopes: scopes.map((s) => s.scope), sessions, events, audit };
+}
+
+export type StaffUserView = NonNullable<Awaited<ReturnType<typeof readUserForStaff>>>;
+
+export type StaffUserChanges = Partial<
+  Pick<
+    UserRow,
+    | "email"
+    | "emailVerified"
+    | "pendingEmail"
+    | "firstName"
+    | "lastName"
+    | "dateOfBirth"
+    | "planId"
+    | "planSetByHandAt"
+    | "subscriptionEventAt"
+    | "isActive"
+    | "isStaff"
+  >
+>;
+
+export function updateUserAsStaff(db: Database, userId: number, changes: StaffUserChanges) {
+  return db.update(users).set(changes).where(eq(users.id, userId));
+}
+
+/**
+ * Deleting a user: its row (sessions, tokens, security events and identities go with it, by cascade)
+ * and the mail kept for its addresses.
+ */
+export function deleteUserRows(db: Database, user: UserRow) {
+  const addresses = [user.email, user.pendingEmail].filter((a): a is string => a !== null).map((a) => a.toLowerCase());
+  return [
+    db.delete(outbox).where(inArray(sql`lower(${outbox.recipient})`, addresses)),
+    db.delete(users).where(eq(users.id, user.id)),
+  ] as const;
+}
+
+export function selectUserById(db: Database, userId: number) {
+  return db.select().from(users).where(eq(users.id, userId));
+}
+
+/** The plan of the user with this id (single-table, for a batch). */
+export function selectPlanOfUser(db: Database, userId: number) {
+  return db
+    .select()
+    .from(plans)
+    .where(eq(plans.id, sql`(select ${users.planId} from ${users} where ${users.id} = ${userId})`));
+}
