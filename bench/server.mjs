@@ -1,16 +1,18 @@
-// Starts the worker under `wrangler dev` (local workerd + local D1) for the benchmark and the soak test:
-// the `bench` environment of wrangler.toml (the bench entry, bench/worker.ts, and no rate limits), a fresh,
-// migrated and seeded database, and fresh secrets. Loopback only.
+// Starts the worker under `wrangler dev` (local workerd + local D1) on a fresh, migrated and seeded
+// database with fresh secrets, loopback only: for the benchmark and the soak test (the `bench` environment
+// of wrangler.toml: the bench entry, bench/worker.ts, and no rate limits), and for the browser tests
+// (the worker as deployed).
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 
 const WRANGLER = "node_modules/.bin/wrangler";
-const ENV = ["--env", "bench"];
-const STATE = "bench/.state";
+const BENCH = { env: "bench", state: "bench/.state" };
 
-function wrangler(args) {
-  const result = spawnSync(WRANGLER, [...args, ...ENV, "--persist-to", STATE], { stdio: "pipe" });
+/** wrangler with the environment (none: the deployed worker) and the local state directory. */
+function wrangler(args, { env, state }) {
+  const where = [...(env ? ["--env", env] : []), "--persist-to", state];
+  const result = spawnSync(WRANGLER, [...args, ...where], { stdio: "pipe" });
   if (result.status !== 0) {
     throw new Error(`wrangler ${args.join(" ")} failed:\n${result.stderr}\n${result.stdout}`);
   }
@@ -19,7 +21,7 @@ function wrangler(args) {
 
 /** Runs a query on the bench database (the server must be stopped, or at least idle). */
 export function queryBenchDb(sql) {
-  const out = wrangler(["d1", "execute", "DB", "--local", "--json", "--command", sql]);
+  const out = wrangler(["d1", "execute", "DB", "--local", "--json", "--command", sql], BENCH);
   return JSON.parse(out)[0].results;
 }
 
@@ -38,18 +40,24 @@ async function waitUntilReady(baseUrl, child, timeoutMs = 90_000) {
   throw new Error("wrangler dev did not become ready");
 }
 
-export async function startBenchServer({ port = 8799 } = {}) {
-  rmSync(STATE, { recursive: true, force: true });
-  wrangler(["d1", "migrations", "apply", "DB", "--local"]);
-  wrangler(["d1", "execute", "DB", "--local", "--file", "seed/plans.sql"]);
+export function startBenchServer({ port = 8799 } = {}) {
+  return startLocalServer({ port, ...BENCH });
+}
+
+/** The worker of `env` (undefined: the deployed one) on `port`, its state in `state`, with extra `vars`. */
+export async function startLocalServer({ port, env, state, vars = {} }) {
+  const where = { env, state };
+  rmSync(state, { recursive: true, force: true });
+  wrangler(["d1", "migrations", "apply", "DB", "--local"], where);
+  wrangler(["d1", "execute", "DB", "--local", "--file", "seed/plans.sql"], where);
   const secrets = {
     JWT_SECRET: randomBytes(32).toString("hex"),
     STRIPE_WEBHOOK_SECRET: `whsec_${randomBytes(24).toString("hex")}`,
   };
-  const vars = Object.entries(secrets).flatMap(([key, value]) => ["--var", `${key}:${value}`]);
+  const varArgs = Object.entries({ ...secrets, ...vars }).flatMap(([key, value]) => ["--var", `${key}:${value}`]);
   const child = spawn(
     WRANGLER,
-    ["dev", ...ENV, "--persist-to", STATE, "--port", String(port), "--ip", "127.0.0.1", ...vars],
+    ["dev", ...(env ? ["--env", env] : []), "--persist-to", state, "--port", String(port), "--ip", "127.0.0.1", ...varArgs],
     { stdio: ["ignore", "pipe", "pipe"], detached: true },
   );
   let log = "";

@@ -120,7 +120,9 @@ export function createApp(mount: (app: ReturnType<typeof createRouter>) => void,
       maxAge: 86_400,
     }),
   );
-  app.use(secureHeaders());
+  // `same-origin`, not Hono's `no-referrer`: under that, Chromium posts the console's forms with
+  // `Origin: null`, which the CSRF origin check (rightly) refuses. Other sites still get no referrer.
+  app.use(secureHeaders({ referrerPolicy: "same-origin" }));
   app.use(
     methodNotAllowed({
       app,

@@ -160,7 +160,7 @@ export class CheckoutIncomplete extends ApiError {
 }
 
 /** DRF keys errors by field; issues about the body as a whole go to `non_field_errors`. */
-export function fieldErrorsFromZod(error: z.ZodError): FieldErrors {
+export function fieldErrorsFromZod(error: Pick<z.core.$ZodError, "issues">): FieldErrors {
   const fields: FieldErrors = {};
   for (const issue of error.issues) {
     const key = issue.path.length > 0 ? String(issue.path[0]) : "non_field_errors";

@@ -6,6 +6,7 @@ import type { Bindings } from "./env";
 import { createLogger } from "./log";
 import { adminApiRoutes } from "./routes/admin";
 import { authRoutes } from "./routes/auth";
+import { consoleRoutes } from "./routes/console";
 import { mountDocs } from "./routes/docs";
 import { healthRoutes } from "./routes/health";
 import { paymentRoutes } from "./routes/payments";
@@ -28,6 +29,7 @@ export function createWorker(clock: Clock = systemClock) {
     root.route("/core", paymentRoutes);
     root.route("/core", usageRoutes);
     root.route("/admin/api", adminApiRoutes);
+    root.route("/admin", consoleRoutes);
     mountDocs(root);
   }, clock);
   return {

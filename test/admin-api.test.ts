@@ -441,8 +441,8 @@ describe("/admin/api/plans/", () => {
     expect(audit.results[0]).toMatchObject({
       action: "plan.updated",
       target_id: created.id,
-      before: { quotas: [{ scope: "ai_responses", limit: 5, windowSeconds: 3600 }] },
-      after: { quotas: [{ scope: "ai_responses", limit: 1, windowSeconds: 3600 }] },
+      before: { quotas: [{ scope: "ai_responses", limit: 5, window_seconds: 3600 }] },
+      after: { quotas: [{ scope: "ai_responses", limit: 1, window_seconds: 3600 }] },
     });
   });
 

@@ -106,9 +106,28 @@ async function withPlanFieldErrors<T>(write: () => Promise<T>): Promise<T> {
   }
 }
 
-function auditedPlan(plan: PlanFields & { quotas?: QuotaFields[] }) {
-  return Object.fromEntries(Object.entries(plan).filter(([, value]) => value !== undefined));
+/** A plan's fields as the audit log records them (snake_case, as the API names them). */
+function auditedPlan(plan: PlanFields, quotas?: QuotaFields[]) {
+  const fields: Record<string, unknown> = {
+    name: plan.name,
+    description: plan.description,
+    sort_order: plan.sortOrder,
+    stripe_monthly_price_id: plan.monthlyPriceId,
+    stripe_yearly_price_id: plan.yearlyPriceId,
+    quotas: quotas?.map((q) => ({ scope: q.scope, limit: q.limit, window_seconds: q.windowSeconds })),
+  };
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
 }
+
+/** The columns whose value differs from the plan's now. */
+function changedColumns(columns: PlanFields, plan: PlanRow): PlanFields {
+  return Object.fromEntries(
+    Object.entries(columns).filter(([key, value]) => plan[key as keyof PlanRow] !== value),
+  ) as PlanFields;
+}
+
+const quotaKey = (quotas: QuotaFields[]) =>
+  JSON.stringify([...quotas].sort((a, b) => a.scope.localeCompare(b.scope)).map((q) => [q.scope, q.limit, q.windowSeconds]));
 
 export async function createPlan(deps: Deps, actor: Actor, edit: PlanEdit & { name: string }): Promise<PlanRow> {
   const { db, clock } = deps;
@@ -118,7 +137,7 @@ export async function createPlan(deps: Deps, actor: Actor, edit: PlanEdit & { na
     actor,
     action: "plan.created",
     target: { type: "plan", id: planId },
-    after: auditedPlan({ ...columns, quotas: edit.quotas }),
+    after: auditedPlan(columns, edit.quotas),
   } as const;
   const [[plan]] = await withPlanFieldErrors(() =>
     db.batch([
@@ -131,24 +150,27 @@ export async function createPlan(deps: Deps, actor: Actor, edit: PlanEdit & { na
   return plan;
 }
 
+/** Applies the fields that change, and the quotas if they change, with an entry of only those. */
 export async function editPlan(deps: Deps, actor: Actor, planId: number, edit: PlanEdit): Promise<void> {
   const { db, clock } = deps;
   const current = await planView(deps, planId);
-  const columns = await planColumns(deps, edit, current.plan);
-  const before = Object.fromEntries(Object.keys(columns).map((key) => [key, current.plan[key as keyof PlanRow]]));
+  const columns = changedColumns(await planColumns(deps, edit, current.plan), current.plan);
   const quotasBefore = current.quotas.map(({ scope, limit, windowSeconds }) => ({ scope, limit, windowSeconds }));
+  const quotas = edit.quotas && quotaKey(edit.quotas) !== quotaKey(quotasBefore) ? edit.quotas : undefined;
+  if (Object.keys(columns).length === 0 && !quotas) return;
+  const before = Object.fromEntries(Object.keys(columns).map((key) => [key, current.plan[key as keyof PlanRow]]));
   const entry = {
     actor,
     action: "plan.updated",
     target: { type: "plan", id: planId },
-    before: auditedPlan({ ...before, quotas: edit.quotas && quotasBefore }),
-    after: auditedPlan({ ...columns, quotas: edit.quotas }),
+    before: auditedPlan(before, quotas && quotasBefore),
+    after: auditedPlan(columns, quotas),
   } as const;
   await withPlanFieldErrors(() =>
     db.batch([
       insertAuditEntry(db, entry, clock.now()),
       ...(Object.keys(columns).length > 0 ? [updatePlan(db, planId, columns)] : []),
-      ...(edit.quotas ? replacePlanQuotas(db, planId, edit.quotas) : []),
+      ...(quotas ? replacePlanQuotas(db, planId, quotas) : []),
     ]),
   );
 }

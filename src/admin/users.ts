@@ -185,7 +185,11 @@ export async function sendPasswordResetTo(
 }
 
 /** Stripe statuses under which a subscription still bills (or may again): deleting its user would orphan it. */
-const LIVE_SUBSCRIPTION = new Set(["active", "trialing", "past_due", "unpaid", "incomplete", "paused"]);
+const BILLING_STATUSES = new Set(["active", "trialing", "past_due", "unpaid", "incomplete", "paused"]);
+
+export function subscriptionStillBills(user: UserRow): boolean {
+  return user.stripeSubscriptionId !== null && BILLING_STATUSES.has(user.stripeSubscriptionStatus ?? "");
+}
 
 /**
  * Deletes the account and its personal data: the user row (sessions, tokens, security events and linked
@@ -199,13 +203,13 @@ export async function deleteUser(deps: Deps, actor: Actor, userId: number, cance
   if (actor.id === userId) throw new ValidationError({ non_field_errors: ["You cannot delete your own account."] });
   const { user, plan } = await readForEdit(deps, userId);
   const subscriptionId = user.stripeSubscriptionId;
-  const billing = subscriptionId !== null && LIVE_SUBSCRIPTION.has(user.stripeSubscriptionStatus ?? "");
+  const billing = subscriptionStillBills(user);
   if (billing && !cancel) {
     throw new Conflict(
       "This user has a Stripe subscription that still bills: cancel it with the deletion (cancel_subscription) or in Stripe first.",
     );
   }
-  if (billing) await cancelSubscription(createStripeClient(config, log), subscriptionId);
+  if (billing && subscriptionId) await cancelSubscription(createStripeClient(config, log), subscriptionId);
   const entry = {
     actor,
     action: "user.deleted",

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { ClientInfo } from "../client-info";
 import type { Bindings, Deps } from "../env";
-import { NonFieldError, TokenInvalid, ValidationError, type FieldErrors } from "../errors";
+import { NonFieldError, PermissionDenied, TokenInvalid, ValidationError, type FieldErrors } from "../errors";
 import { uniqueViolationTarget, type Database } from "../db/client";
 import { users } from "../db/schema";
 import { invalidateOneTimeTokens } from "../db/one-time-tokens";
@@ -119,6 +119,7 @@ export async function logIn(
   credentials: { username?: string; email?: string; password: string },
   client: ClientInfo,
   limitAttempts: Limiter,
+  options: { staffOnly?: boolean } = {},
 ): Promise<SignedIn> {
   const found = await findUserForLogin(db, credentials);
   // Counted on the account the lookup resolved (or, for no account, on what was typed).
@@ -134,6 +135,12 @@ export async function logIn(
   // Said only to whoever knows the password, so it reveals nothing about which accounts exist.
   if (config.emailVerification === "mandatory" && !found.user.emailVerified) {
     throw new NonFieldError("E-mail is not verified.");
+  }
+  // The admin console signs in staff only: anyone else gets no session, and the refusal is recorded.
+  if (options.staffOnly && !found.user.isStaff) {
+    const event = { userId: found.user.id, type: "console_access_refused", client } as const;
+    await insertSecurityEvent(db, event, clock.now()).run();
+    throw new PermissionDenied("This account is not staff: it cannot use the admin console.");
   }
   const grant = newSessionGrant(config, clock.now());
   const changes: UserChanges = { lastLogin: grant.now };

@@ -13,7 +13,8 @@ export type SecurityEventType =
   | "refresh_token_reused"
   | "session_revoked"
   | "email_verified"
-  | "email_changed";
+  | "email_changed"
+  | "console_access_refused";
 
 export function insertSecurityEvent(
   db: Database,

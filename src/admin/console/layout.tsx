@@ -1,0 +1,147 @@
+import type { Child } from "hono/jsx";
+import { raw } from "hono/html";
+import { CSRF_FORM_FIELD } from "../../auth/cookies";
+
+export type Section = "users" | "plans" | "operations" | "audit";
+
+/** What every page knows: the CSRF token its forms carry and, once signed in, who is looking. */
+export interface Chrome {
+  csrf: string;
+  staff?: { username: string };
+  section?: Section;
+  notice?: string;
+}
+
+const SECTIONS: Array<{ id: Section; href: string; label: string }> = [
+  { id: "users", href: "/admin/users", label: "Users" },
+  { id: "plans", href: "/admin/plans", label: "Plans" },
+  { id: "operations", href: "/admin/operations", label: "Operations" },
+  { id: "audit", href: "/admin/audit-log", label: "Audit log" },
+];
+
+/** The hidden field every form posts, checked against the CSRF cookie (Django's double submit). */
+export function Csrf({ token }: { token: string }) {
+  return <input type="hidden" name={CSRF_FORM_FIELD} value={token} />;
+}
+
+/** A form that posts to `action` with the CSRF token; `confirm` asks first (see console.js). */
+export function PostForm(props: { action: string; csrf: string; confirm?: string; class?: string; id?: string; children: Child }) {
+  return (
+    <form method="post" action={props.action} data-confirm={props.confirm} class={props.class} id={props.id}>
+      <Csrf token={props.csrf} />
+      {props.children}
+    </form>
+  );
+}
+
+function Brand() {
+  return (
+    <a class="brand" href="/admin/users">
+      <span class="logo" aria-hidden="true">
+        ea
+      </span>
+      edge-accounts admin
+    </a>
+  );
+}
+
+export function Page(props: { title: string; chrome: Chrome; children: Child }) {
+  const { chrome } = props;
+  return (
+    <>
+      {raw("<!doctype html>")}
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <meta name="robots" content="noindex" />
+          <title>{`${props.title} · edge-accounts admin`}</title>
+          <link rel="icon" href="/admin/static/favicon.svg" type="image/svg+xml" />
+          <link rel="stylesheet" href="/admin/static/console.css" />
+          <script src="/admin/static/console.js" defer></script>
+        </head>
+        <body>
+          <a class="skip" href="#content">
+            Skip to content
+          </a>
+          {chrome.staff && (
+            <header class="top">
+              <div class="bar">
+                <Brand />
+                <nav class="main" aria-label="Sections">
+                  {SECTIONS.map((s) => (
+                    <a href={s.href} aria-current={s.id === chrome.section ? "page" : undefined}>
+                      {s.label}
+                    </a>
+                  ))}
+                </nav>
+                <div class="who">
+                  <span>
+                    Signed in as <strong>{chrome.staff.username}</strong>
+                  </span>
+                  <PostForm action="/admin/logout" csrf={chrome.csrf}>
+                    <button type="submit" class="secondary">
+                      Sign out
+                    </button>
+                  </PostForm>
+                </div>
+              </div>
+            </header>
+          )}
+          {chrome.staff ? (
+            <main id="content">
+              {chrome.notice && (
+                <p class="notice" role="status">
+                  {chrome.notice}
+                </p>
+              )}
+              {props.children}
+            </main>
+          ) : (
+            <main id="content" class="center">
+              <div class="card">
+                <Brand />
+                {props.children}
+              </div>
+            </main>
+          )}
+        </body>
+      </html>
+    </>
+  );
+}
+
+/** An instant, formatted for people: `2026-12-01 18:20 UTC`. */
+export function When({ at }: { at: Date | null }) {
+  if (!at) return <span class="muted">never</span>;
+  return <time datetime={at.toISOString()}>{`${at.toISOString().slice(0, 16).replace("T", " ")} UTC`}</time>;
+}
+
+export function YesNo({ value, yes = "Yes", no = "No" }: { value: boolean; yes?: string; no?: string }) {
+  return <span class={value ? "badge ok" : "badge danger"}>{value ? yes : no}</span>;
+}
+
+/** DRF-style pagination links for a page of `total` rows. */
+export function Pager(props: { page: { number: number; size: number; total: number }; href: (page: number) => string }) {
+  const { number, size, total } = props.page;
+  const pages = Math.max(1, Math.ceil(total / size));
+  return (
+    <nav class="pager" aria-label="Pages">
+      <span>
+        Page {number} of {pages} · {total} in all
+      </span>
+      <span class="actions">
+        {number > 1 && (
+          <a class="button secondary" href={props.href(number - 1)} rel="prev">
+            Previous
+          </a>
+        )}
+        {number < pages && (
+          <a class="button secondary" href={props.href(number + 1)} rel="next">
+            Next
+          </a>
+        )}
+      </span>
+    </nav>
+  );
+}

@@ -1,0 +1,115 @@
+import type { AuditRow, OutboxRow, StripeEventRow } from "../../db/schema";
+import type { Page as RowPage } from "../../pagination";
+import { Page, Pager, PostForm, When, type Chrome } from "./layout";
+import { AuditTable } from "./user";
+
+const OUTCOME_BADGES: Record<string, string> = { applied: "badge ok", stale: "badge warn", unmatched: "badge danger" };
+const STATUS_BADGES: Record<string, string> = { sent: "badge ok", pending: "badge warn", failed: "badge danger" };
+
+export function OperationsPage(props: {
+  chrome: Chrome;
+  events: RowPage<StripeEventRow>;
+  outbox: RowPage<OutboxRow>;
+}) {
+  const { chrome, events, outbox } = props;
+  return (
+    <Page title="Operations" chrome={chrome}>
+      <h1>Operations</h1>
+      <p class="subtitle">What Stripe told us, and the mail we sent.</p>
+      <section class="panel" aria-labelledby="events-heading">
+        <h2 id="events-heading">Stripe events</h2>
+        {events.rows.length === 0 ? (
+          <p class="empty">No Stripe event received yet.</p>
+        ) : (
+          <div class="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Received</th>
+                  <th scope="col">Type</th>
+                  <th scope="col">Outcome</th>
+                  <th scope="col" class="hide-small">
+                    Event id
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {events.rows.map((event) => (
+                  <tr>
+                    <td>
+                      <When at={event.receivedAt} />
+                    </td>
+                    <td class="mono">{event.type}</td>
+                    <td>
+                      <span class={OUTCOME_BADGES[event.outcome] ?? "badge"}>{event.outcome}</span>
+                    </td>
+                    <td class="mono hide-small">{event.id}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        <Pager page={events} href={(n) => `/admin/operations?events_page=${n}&outbox_page=${outbox.number}`} />
+      </section>
+      <section class="panel" aria-labelledby="outbox-heading">
+        <h2 id="outbox-heading">Outbox</h2>
+        {outbox.rows.length === 0 ? (
+          <p class="empty">No mail sent yet.</p>
+        ) : (
+          <div class="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Written</th>
+                  <th scope="col">To</th>
+                  <th scope="col">Subject</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">
+                    <span class="skip">Action</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {outbox.rows.map((mail) => (
+                  <tr>
+                    <td>
+                      <When at={mail.createdAt} />
+                    </td>
+                    <td>{mail.recipient}</td>
+                    <td>{mail.subject}</td>
+                    <td>
+                      <span class={STATUS_BADGES[mail.status] ?? "badge"}>{mail.status}</span>
+                      {mail.error && <div class="hint">{mail.error}</div>}
+                    </td>
+                    <td>
+                      {mail.status === "failed" && mail.body !== null && (
+                        <PostForm action={`/admin/outbox/${mail.id}/resend`} csrf={chrome.csrf}>
+                          <button type="submit" class="secondary" aria-label={`Re-send "${mail.subject}" to ${mail.recipient}`}>
+                            Re-send
+                          </button>
+                        </PostForm>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        <Pager page={outbox} href={(n) => `/admin/operations?events_page=${events.number}&outbox_page=${n}`} />
+      </section>
+    </Page>
+  );
+}
+
+export function AuditLogPage(props: { chrome: Chrome; page: RowPage<AuditRow> }) {
+  return (
+    <Page title="Audit log" chrome={props.chrome}>
+      <h1>Audit log</h1>
+      <p class="subtitle">Every change made through the console or the admin API: who, what, when, before → after.</p>
+      <AuditTable rows={props.page.rows} />
+      <Pager page={props.page} href={(n) => `/admin/audit-log?page=${n}`} />
+    </Page>
+  );
+}

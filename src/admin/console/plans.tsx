@@ -1,0 +1,157 @@
+import type { StaffPlanView } from "../../db/plans";
+import type { PlanRow } from "../../db/schema";
+import { planPrice, type Billing } from "../../billing/prices";
+import { Page, PostForm, type Chrome } from "./layout";
+
+function price(plan: PlanRow, billing: Billing) {
+  const p = planPrice(plan, billing);
+  return p ? `${p.amount} ${p.currency} / ${p.interval}` : "—";
+}
+
+function seconds(window: number) {
+  if (window % 86_400 === 0) return `${window / 86_400} d`;
+  if (window % 3600 === 0) return `${window / 3600} h`;
+  return `${window} s`;
+}
+
+function Input(props: { id: string; name: string; label: string; value: string; type?: string; required?: boolean; hint?: string }) {
+  return (
+    <div class="field">
+      <label for={props.id}>{props.label}</label>
+      <input id={props.id} name={props.name} type={props.type ?? "text"} value={props.value} required={props.required} autocomplete="off" />
+      {props.hint && <p class="hint">{props.hint}</p>}
+    </div>
+  );
+}
+
+/** The fields of a plan form; `prefix` keeps the ids of the page's many forms apart. */
+function PlanFields({ prefix, view, scopes }: { prefix: string; view?: StaffPlanView; scopes: string[] }) {
+  const plan = view?.plan;
+  return (
+    <>
+      <div class="grid tight">
+        <Input id={`${prefix}-name`} name="name" label="Name" value={plan?.name ?? ""} required />
+        <Input id={`${prefix}-sort_order`} name="sort_order" label="Order" type="number" value={String(plan?.sortOrder ?? 0)} />
+      </div>
+      <Input id={`${prefix}-description`} name="description" label="Description" value={plan?.description ?? ""} />
+      <div class="grid tight">
+        <Input
+          id={`${prefix}-monthly`}
+          name="stripe_monthly_price_id"
+          label="Monthly price id"
+          value={plan?.monthlyPriceId ?? ""}
+          hint="A Stripe price (price_…); checked with Stripe on save. Empty: not sold monthly."
+        />
+        <Input id={`${prefix}-yearly`} name="stripe_yearly_price_id" label="Yearly price id" value={plan?.yearlyPriceId ?? ""} />
+      </div>
+      <fieldset>
+        <legend>Quotas (an empty limit means unlimited)</legend>
+        <div class="quota-grid">
+          {scopes.map((scope) => {
+            const quota = view?.quotas.find((q) => q.scope === scope);
+            return (
+              <div>
+                <Input
+                  id={`${prefix}-limit-${scope}`}
+                  name={`limit.${scope}`}
+                  label={`${scope} limit`}
+                  type="number"
+                  value={quota ? String(quota.limit) : ""}
+                />
+                <Input
+                  id={`${prefix}-window-${scope}`}
+                  name={`window.${scope}`}
+                  label={`${scope} window (seconds)`}
+                  type="number"
+                  value={String(quota?.windowSeconds ?? 86_400)}
+                />
+              </div>
+            );
+          })}
+        </div>
+      </fieldset>
+    </>
+  );
+}
+
+export function PlansPage(props: { chrome: Chrome; plans: StaffPlanView[] }) {
+  const { chrome, plans } = props;
+  const scopes = [...new Set(plans.flatMap((v) => v.quotas.map((q) => q.scope)))].sort();
+  return (
+    <Page title="Plans" chrome={chrome}>
+      <h1>Plans</h1>
+      <p class="subtitle">What each plan costs and allows. Changes apply to the very next request — no deploy.</p>
+      <div class="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Plan</th>
+              <th scope="col" class="num">
+                Users
+              </th>
+              <th scope="col">Monthly</th>
+              <th scope="col">Yearly</th>
+              <th scope="col">Quotas</th>
+            </tr>
+          </thead>
+          <tbody>
+            {plans.map(({ plan, quotas, users }) => (
+              <tr>
+                <td>
+                  <a href={`#plan-${plan.id}`}>{plan.name}</a>
+                  <div class="muted">{plan.description}</div>
+                </td>
+                <td class="num">{users}</td>
+                <td>{price(plan, "monthly")}</td>
+                <td>{price(plan, "yearly")}</td>
+                <td>
+                  {quotas.length === 0 ? (
+                    <span class="muted">unlimited</span>
+                  ) : (
+                    quotas.map((q) => (
+                      <span class="badge">
+                        {q.scope}: {q.limit} / {seconds(q.windowSeconds)}
+                      </span>
+                    ))
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <h2 class="spaced-heading">Edit</h2>
+      {plans.map((view) => (
+        <details class="plan" id={`plan-${view.plan.id}`}>
+          <summary>
+            {view.plan.name} <span class="badge">{view.users === 1 ? "1 user" : `${view.users} users`}</span>
+          </summary>
+          <div class="body">
+            <PostForm action={`/admin/plans/${view.plan.id}`} csrf={chrome.csrf}>
+              <PlanFields prefix={`p${view.plan.id}`} view={view} scopes={scopes} />
+              <button type="submit">Save plan</button>
+            </PostForm>
+            <PostForm
+              action={`/admin/plans/${view.plan.id}/delete`}
+              csrf={chrome.csrf}
+              confirm={`Delete the plan ${view.plan.name}?`}
+              class="actions spaced"
+            >
+              <button type="submit" class="danger" disabled={view.users > 0}>
+                Delete plan
+              </button>
+              {view.users > 0 && <span class="hint">Users are on this plan: move them before deleting it.</span>}
+            </PostForm>
+          </div>
+        </details>
+      ))}
+      <section class="panel spaced" aria-labelledby="add-heading">
+        <h2 id="add-heading">Add plan</h2>
+        <PostForm action="/admin/plans" csrf={chrome.csrf}>
+          <PlanFields prefix="new" scopes={scopes} />
+          <button type="submit">Add plan</button>
+        </PostForm>
+      </section>
+    </Page>
+  );
+}

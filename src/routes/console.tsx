@@ -1,0 +1,258 @@
+import { zValidator } from "@hono/zod-validator";
+import type { Context } from "hono";
+import { createMiddleware } from "hono/factory";
+import type { z } from "zod";
+import { createRouter, runAfterResponse } from "../app";
+import { clientInfo } from "../client-info";
+import { requestVars, type AppEnv } from "../env";
+import {
+  ApiError,
+  CsrfFailed,
+  fieldErrorsFromZod,
+  NonFieldError,
+  NotAuthenticated,
+  PermissionDenied,
+  TokenInvalid,
+  ValidationError,
+} from "../errors";
+import { logIn } from "../auth/accounts";
+import { ensureCsrfCookie, requireCsrf, setSessionCookies, clearSessionCookies } from "../auth/cookies";
+import { requireUser } from "../auth/middleware";
+import type { Principal } from "../auth/principal";
+import { loginAttemptLimiter, loginIpLimit } from "../auth/rate-limit";
+import { endSession } from "../auth/sessions";
+import { actorOf, staffOnly } from "../admin/staff";
+import { deleteUser, editUser, endSessionsOf, searchUsers, sendPasswordResetTo, userDetail, auditPage } from "../admin/users";
+import { createPlan, deletePlan, editPlan, listPlans } from "../admin/plans";
+import { outboxPage, resendMessage, stripeEventPage } from "../admin/operations";
+import { CONSOLE_CSS, CONSOLE_ICON, CONSOLE_JS } from "../admin/console/assets";
+import type { Chrome, Section } from "../admin/console/layout";
+import { MessagePage, SignInPage } from "../admin/console/sign-in";
+import { UsersPage } from "../admin/console/users";
+import { UserPage } from "../admin/console/user";
+import { PlansPage } from "../admin/console/plans";
+import { AuditLogPage, OperationsPage } from "../admin/console/operations";
+import { idParamsSchema, planEditOf, staffEditOf, userSearchOf } from "../schemas/admin";
+import {
+  consoleUserQuerySchema,
+  deleteFormSchema,
+  operationsQuerySchema,
+  OPERATIONS_PAGE_SIZE,
+  planCreateFormSchema,
+  planUpdateFormSchema,
+  signInFormSchema,
+  userFormSchema,
+} from "../schemas/console";
+import { pageQuerySchema, requestedPage } from "../schemas/pages";
+
+/**
+ * Only this origin's own stylesheet and script, no inline code of any kind, no framing, forms posting
+ * only here. Pages hold personal data: never cached.
+ */
+const CONSOLE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; " +
+  "frame-ancestors 'none'; base-uri 'none'";
+
+const consoleHeaders = createMiddleware<AppEnv>(async (c, next) => {
+  await next();
+  setConsoleHeaders(c);
+});
+
+function setConsoleHeaders(c: Context) {
+  c.header("content-security-policy", CONSOLE_CSP);
+  c.header("cache-control", "no-store");
+}
+
+/** A staff page: the console's headers, then signed in as staff (the account re-read on every request). */
+const staffPage = [consoleHeaders, ...staffOnly] as const;
+
+type Target = "form" | "query" | "param";
+/** Validates a form, query or path the way the API does; the console's error handler shows the messages. */
+function valid<T extends z.ZodType>(target: Target, schema: T) {
+  return zValidator(target, schema, (result) => {
+    if (!result.success) throw new ValidationError(fieldErrorsFromZod(result.error));
+  });
+}
+const idParam = valid("param", idParamsSchema);
+
+const NOTICES: Record<string, string> = {
+  saved: "Saved.",
+  unchanged: "Nothing to change.",
+  "sessions-ended": "Every session of this user has ended.",
+  "reset-sent": "A password-reset link is on its way to the user.",
+  deleted: "The user and their personal data are deleted.",
+  "plan-saved": "Plan saved.",
+  "plan-added": "Plan added.",
+  "plan-deleted": "Plan deleted.",
+  sent: "The message was sent again.",
+  failed: "The message failed again: see its error.",
+};
+
+function chrome(c: Context, section?: Section): Chrome {
+  // Set on signed-in pages only (the sign-in page and its errors have no principal).
+  const principal = (c.var as { principal?: Principal }).principal;
+  const notice = NOTICES[c.req.query("notice") ?? ""];
+  return { csrf: ensureCsrfCookie(c), staff: principal?.user, section, notice };
+}
+
+/** Where a sign-in may send the browser back to: a console path, never another site. */
+function safeNext(next: string | undefined): string {
+  return next && /^\/admin\/[\w\-/?=&%.]*$/.test(next) && !next.startsWith("//") ? next : "/admin/users";
+}
+
+/** The page a refused form came from (same origin only), for the "Back" link. */
+function backLink(c: Context): string {
+  const referer = c.req.header("referer");
+  if (!referer) return "/admin/users";
+  const url = new URL(referer, c.req.url);
+  return url.origin === new URL(c.req.url).origin && url.pathname.startsWith("/admin/") ? `${url.pathname}${url.search}` : "/admin/users";
+}
+
+const STATUS_TITLES: Record<number, string> = {
+  400: "That did not work",
+  403: "Not allowed",
+  404: "Not found",
+  409: "Not done",
+  429: "Too many attempts",
+  502: "Stripe did not answer",
+  503: "Not configured",
+};
+
+/** The console's one error renderer: the API's error classes, shown as pages people can act on. */
+function renderConsoleError(error: Error, c: Context) {
+  if (error instanceof NotAuthenticated || error instanceof TokenInvalid) {
+    const next = c.req.method === "GET" ? `?next=${encodeURIComponent(c.req.path)}` : "";
+    return c.redirect(`/admin/login${next}`, 303);
+  }
+  const page = chrome(c);
+  setConsoleHeaders(c);
+  if (error instanceof PermissionDenied) {
+    const notStaff = { ...page, staff: undefined };
+    return c.html(
+      <MessagePage chrome={notStaff} title="Not authorised" message={`${error.message} Only staff accounts can use the admin console.`} signOut />,
+      403,
+    );
+  }
+  if (error instanceof CsrfFailed) {
+    const message = "This form was not accepted: it was too old or sent from elsewhere. Reload the page and try again.";
+    return c.html(<MessagePage chrome={page} title="Form expired" message={message} back={backLink(c)} />, 403);
+  }
+  if (error instanceof ValidationError) {
+    const details = Object.entries(error.fields).flatMap(([field, messages]) =>
+      messages.map((m) => (field === "non_field_errors" ? m : `${field.replaceAll("_", " ")}: ${m}`)),
+    );
+    return c.html(<MessagePage chrome={page} title={STATUS_TITLES[400] ?? ""} message="Nothing was changed." details={details} back={backLink(c)} />, 400);
+  }
+  if (error instanceof ApiError) {
+    const detail = typeof error.body.detail === "string" ? error.body.detail : typeof error.body.message === "string" ? error.body.message : "";
+    const title = STATUS_TITLES[error.status] ?? "Not done";
+    return c.html(<MessagePage chrome={page} title={title} message={detail} back={backLink(c)} />, error.status);
+  }
+  requestVars(c).log.error("unhandled error", { error: error.name, cause: error.message });
+  return c.html(<MessagePage chrome={page} title="Something went wrong" message="The error is logged. Nothing may have changed: check, then try again." back={backLink(c)} />, 500);
+}
+
+function staticFile(body: string, type: string) {
+  return (c: Context) => c.body(body, 200, { "content-type": type, "cache-control": "public, max-age=3600" });
+}
+
+/** The admin console at /admin/: server-rendered pages over the admin functions the API uses. */
+export const consoleRoutes = createRouter();
+consoleRoutes.onError(renderConsoleError);
+
+consoleRoutes
+  .get("/static/console.css", staticFile(CONSOLE_CSS, "text/css; charset=utf-8"))
+  .get("/static/console.js", staticFile(CONSOLE_JS, "text/javascript; charset=utf-8"))
+  .get("/static/favicon.svg", staticFile(CONSOLE_ICON, "image/svg+xml"))
+  .get("/", (c) => c.redirect("/admin/users", 303))
+  .get("/login", consoleHeaders, (c) => c.html(<SignInPage chrome={chrome(c)} next={safeNext(c.req.query("next"))} />))
+  .post("/login", consoleHeaders, loginIpLimit, valid("form", signInFormSchema), async (c) => {
+    await requireCsrf(c);
+    const form = c.req.valid("form");
+    const credentials = { username: form.username, password: form.password };
+    const signedIn = await logIn(c.var, credentials, clientInfo(c), loginAttemptLimiter(c), { staffOnly: true }).catch((error: unknown) => {
+      if (error instanceof NonFieldError) return error;
+      throw error;
+    });
+    if (signedIn instanceof NonFieldError) {
+      const message = signedIn.fields.non_field_errors?.[0] ?? "Unable to sign in.";
+      return c.html(<SignInPage chrome={chrome(c)} next={safeNext(form.next)} identifier={form.username} error={message} />, 400);
+    }
+    setSessionCookies(c, signedIn.tokens);
+    return c.redirect(safeNext(form.next), 303);
+  })
+  .post("/logout", consoleHeaders, requireUser, async (c) => {
+    await endSession(c.var, c.var.principal, c.var.principal.sessionId, clientInfo(c));
+    clearSessionCookies(c);
+    return c.redirect("/admin/login", 303);
+  })
+  .get("/users", ...staffPage, valid("query", consoleUserQuerySchema), async (c) => {
+    const query = c.req.valid("query");
+    const [page, plans] = await Promise.all([searchUsers(c.var, userSearchOf(query), requestedPage(query)), listPlans(c.var)]);
+    const filters = {
+      search: query.search ?? "",
+      plan: query.plan === undefined ? "" : String(query.plan),
+      is_active: query.is_active === undefined ? "" : String(query.is_active),
+      is_staff: query.is_staff === undefined ? "" : String(query.is_staff),
+      subscription_status: query.subscription_status ?? "",
+      ordering: query.ordering ?? "",
+    };
+    return c.html(<UsersPage chrome={chrome(c, "users")} filters={filters} plans={plans.map((v) => v.plan)} page={page} />);
+  })
+  .get("/users/:id", ...staffPage, idParam, async (c) => {
+    const [detail, plans] = await Promise.all([userDetail(c.var, c.env, c.req.valid("param").id), listPlans(c.var)]);
+    return c.html(<UserPage chrome={chrome(c, "users")} detail={detail} plans={plans.map((v) => v.plan)} />);
+  })
+  .post("/users/:id", ...staffPage, idParam, valid("form", userFormSchema), async (c) => {
+    const { id } = c.req.valid("param");
+    const edit = staffEditOf(c.req.valid("form"));
+    const { changed, followUp } = await editUser(c.var, c.env, actorOf(c.var.principal), id, edit);
+    if (followUp) runAfterResponse(c, "e-mail change notice", followUp);
+    return c.redirect(`/admin/users/${id}?notice=${changed.length > 0 ? "saved" : "unchanged"}`, 303);
+  })
+  .post("/users/:id/end-sessions", ...staffPage, idParam, async (c) => {
+    const { id } = c.req.valid("param");
+    await endSessionsOf(c.var, actorOf(c.var.principal), id);
+    return c.redirect(`/admin/users/${id}?notice=sessions-ended`, 303);
+  })
+  .post("/users/:id/password-reset", ...staffPage, idParam, async (c) => {
+    const { id } = c.req.valid("param");
+    await sendPasswordResetTo(c.var, c.env, actorOf(c.var.principal), id, clientInfo(c));
+    return c.redirect(`/admin/users/${id}?notice=reset-sent`, 303);
+  })
+  .post("/users/:id/delete", ...staffPage, idParam, valid("form", deleteFormSchema), async (c) => {
+    const cancel = c.req.valid("form").cancel_subscription ?? false;
+    await deleteUser(c.var, actorOf(c.var.principal), c.req.valid("param").id, cancel);
+    return c.redirect("/admin/users?notice=deleted", 303);
+  })
+  .get("/plans", ...staffPage, async (c) => c.html(<PlansPage chrome={chrome(c, "plans")} plans={await listPlans(c.var)} />))
+  .post("/plans", ...staffPage, valid("form", planCreateFormSchema), async (c) => {
+    const input = c.req.valid("form");
+    const plan = await createPlan(c.var, actorOf(c.var.principal), { ...planEditOf(input), name: input.name });
+    return c.redirect(`/admin/plans?notice=plan-added#plan-${plan.id}`, 303);
+  })
+  .post("/plans/:id", ...staffPage, idParam, valid("form", planUpdateFormSchema), async (c) => {
+    const { id } = c.req.valid("param");
+    await editPlan(c.var, actorOf(c.var.principal), id, planEditOf(c.req.valid("form")));
+    return c.redirect(`/admin/plans?notice=plan-saved#plan-${id}`, 303);
+  })
+  .post("/plans/:id/delete", ...staffPage, idParam, async (c) => {
+    await deletePlan(c.var, actorOf(c.var.principal), c.req.valid("param").id);
+    return c.redirect("/admin/plans?notice=plan-deleted", 303);
+  })
+  .get("/operations", ...staffPage, valid("query", operationsQuerySchema), async (c) => {
+    const { events_page = 1, outbox_page = 1 } = c.req.valid("query");
+    const [events, outbox] = await Promise.all([
+      stripeEventPage(c.var, { number: events_page, size: OPERATIONS_PAGE_SIZE }),
+      outboxPage(c.var, undefined, { number: outbox_page, size: OPERATIONS_PAGE_SIZE }),
+    ]);
+    return c.html(<OperationsPage chrome={chrome(c, "operations")} events={events} outbox={outbox} />);
+  })
+  .post("/outbox/:id/resend", ...staffPage, idParam, async (c) => {
+    const outcome = await resendMessage(c.var, c.env, actorOf(c.var.principal), c.req.valid("param").id);
+    return c.redirect(`/admin/operations?notice=${outcome}`, 303);
+  })
+  .get("/audit-log", ...staffPage, valid("query", pageQuerySchema), async (c) => {
+    const page = await auditPage(c.var, requestedPage(c.req.valid("query")));
+    return c.html(<AuditLogPage chrome={chrome(c, "audit")} page={page} />);
+  });
