@@ -57,7 +57,17 @@ export async function startLocalServer({ port, env, state, vars = {} }) {
   const varArgs = Object.entries({ ...secrets, ...vars }).flatMap(([key, value]) => ["--var", `${key}:${value}`]);
   const child = spawn(
     WRANGLER,
-    ["dev", ...(env ? ["--env", env] : []), "--persist-to", state, "--port", String(port), "--ip", "127.0.0.1", ...varArgs],
+    [
+      "dev",
+      ...(env ? ["--env", env] : []),
+      "--persist-to",
+      state,
+      "--port",
+      String(port),
+      "--ip",
+      "127.0.0.1",
+      ...varArgs,
+    ],
     { stdio: ["ignore", "pipe", "pipe"], detached: true },
   );
   let log = "";

@@ -73,6 +73,19 @@ const bench = new Hono<AppEnv>()
       ids.push(...created.map((row) => row.id));
     }
     return c.json({ access: (await openSessions(c.env, ids)).map((t) => t.access) });
+  })
+  // A directory of `count` users (one statement: SQLite generates the rows) and `staff` made staff: what
+  // the admin-search scenario searches, at the size the admin console is specified for.
+  .post("/__bench/directory", async (c) => {
+    const { count, staff } = await c.req.json<{ count: number; staff: string }>();
+    const db = createDb(c.env.DB.withSession("first-primary"));
+    await db.run(sql`with recursive n(i) as (select 1 union all select i + 1 from n where i < ${count})
+      insert into ${users} (username, username_key, email, password_hash, plan_id, date_joined, last_login)
+      select 'dir' || i, 'dir' || i, 'person' || i || '@directory.example.com', '!', 1 + i % 4,
+        ${Date.now()} - i * 1000, case when i % 3 = 0 then null else ${Date.now()} - i * 500 end
+      from n`);
+    await db.update(users).set({ isStaff: true }).where(eq(users.username, staff));
+    return c.json({ users: count });
   });
 
 /** A new session for each of these user ids, written in batches (few D1 calls a request), and its tokens. */

@@ -41,12 +41,14 @@ async function workerCode() {
     write: false,
     logLevel: "silent",
   });
-  const source = Buffer.from(bundle.outputFiles[0].contents).toString("base64");
-  return import(`data:text/javascript;base64,${source}`);
+  const source = bundle.outputFiles[0].text;
+  return import(`data:text/javascript,${encodeURIComponent(source)}`);
 }
 
 function d1(args) {
-  const where = flags.remote ? ["--remote"] : ["--local", ...(flags["persist-to"] ? ["--persist-to", flags["persist-to"]] : [])];
+  const where = flags.remote
+    ? ["--remote"]
+    : ["--local", ...(flags["persist-to"] ? ["--persist-to", flags["persist-to"]] : [])];
   const result = spawnSync(WRANGLER, ["d1", "execute", "DB", ...where, "--yes", "--json", ...args], {
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -101,7 +103,8 @@ const [found] = d1([
 const matches = found.results;
 const byUsername = matches.find((row) => row.username.normalize("NFKC").toLowerCase() === identity.usernameKey);
 const byEmail = matches.find((row) => row.email.toLowerCase() === identity.email);
-if (byEmail && byEmail.id !== byUsername?.id) fail(`${identity.email} is the address of another account (${byEmail.username})`);
+if (byEmail && byEmail.id !== byUsername?.id)
+  fail(`${identity.email} is the address of another account (${byEmail.username})`);
 
 const audit = (action, after) =>
   `insert into audit_log (actor_id, actor_username, action, target_type, target_id, before, after, created_at)
@@ -109,7 +112,10 @@ const audit = (action, after) =>
    from users where username_key = ${literal(identity.usernameKey)}`;
 
 if (byUsername) {
-  runSql([`update users set is_staff = 1, is_active = 1 where id = ${Number(byUsername.id)}`, audit("user.updated", { is_staff: true, is_active: true })]);
+  runSql([
+    `update users set is_staff = 1, is_active = 1 where id = ${Number(byUsername.id)}`,
+    audit("user.updated", { is_staff: true, is_active: true }),
+  ]);
   console.log(`${byUsername.username} is staff now (the password is unchanged). Sign in at /admin/.`);
   process.exit(0);
 }

@@ -14,6 +14,17 @@ describe("GET /schema/", () => {
     const document = await response.json<OpenApiDocument>();
     expect(document.openapi).toBe("3.1.0");
     expect(Object.keys(document.paths).sort()).toEqual([
+      "/admin/api/audit-log/",
+      "/admin/api/outbox/",
+      "/admin/api/outbox/{id}/resend/",
+      "/admin/api/plans/",
+      "/admin/api/plans/{id}/",
+      "/admin/api/stripe-events/",
+      "/admin/api/users/",
+      "/admin/api/users/{id}/",
+      "/admin/api/users/{id}/audit-log/",
+      "/admin/api/users/{id}/end-sessions/",
+      "/admin/api/users/{id}/password-reset/",
       "/auth/csrf-token/",
       "/auth/login/",
       "/auth/logout/",

@@ -121,13 +121,13 @@ function auditedPlan(plan: PlanFields, quotas?: QuotaFields[]) {
 
 /** The columns whose value differs from the plan's now. */
 function changedColumns(columns: PlanFields, plan: PlanRow): PlanFields {
-  return Object.fromEntries(
-    Object.entries(columns).filter(([key, value]) => plan[key as keyof PlanRow] !== value),
-  ) as PlanFields;
+  return Object.fromEntries(Object.entries(columns).filter(([key, value]) => plan[key as keyof PlanRow] !== value));
 }
 
 const quotaKey = (quotas: QuotaFields[]) =>
-  JSON.stringify([...quotas].sort((a, b) => a.scope.localeCompare(b.scope)).map((q) => [q.scope, q.limit, q.windowSeconds]));
+  JSON.stringify(
+    [...quotas].sort((a, b) => a.scope.localeCompare(b.scope)).map((q) => [q.scope, q.limit, q.windowSeconds]),
+  );
 
 export async function createPlan(deps: Deps, actor: Actor, edit: PlanEdit & { name: string }): Promise<PlanRow> {
   const { db, clock } = deps;

@@ -22,7 +22,15 @@ import type { Principal } from "../auth/principal";
 import { loginAttemptLimiter, loginIpLimit } from "../auth/rate-limit";
 import { endSession } from "../auth/sessions";
 import { actorOf, staffOnly } from "../admin/staff";
-import { deleteUser, editUser, endSessionsOf, searchUsers, sendPasswordResetTo, userDetail, auditPage } from "../admin/users";
+import {
+  deleteUser,
+  editUser,
+  endSessionsOf,
+  searchUsers,
+  sendPasswordResetTo,
+  userDetail,
+  auditPage,
+} from "../admin/users";
 import { createPlan, deletePlan, editPlan, listPlans } from "../admin/plans";
 import { outboxPage, resendMessage, stripeEventPage } from "../admin/operations";
 import { CONSOLE_CSS, CONSOLE_ICON, CONSOLE_JS } from "../admin/console/assets";
@@ -75,17 +83,18 @@ function valid<T extends z.ZodType>(target: Target, schema: T) {
 }
 const idParam = valid("param", idParamsSchema);
 
-const NOTICES: Record<string, string> = {
-  saved: "Saved.",
-  unchanged: "Nothing to change.",
-  "sessions-ended": "Every session of this user has ended.",
-  "reset-sent": "A password-reset link is on its way to the user.",
-  deleted: "The user and their personal data are deleted.",
-  "plan-saved": "Plan saved.",
-  "plan-added": "Plan added.",
-  "plan-deleted": "Plan deleted.",
-  sent: "The message was sent again.",
-  failed: "The message failed again: see its error.",
+/** What a redirect after a form says it did (`?notice=`): fixed texts, so nothing typed is reflected. */
+const NOTICES: Record<string, { text: string; tone?: "info" | "error" }> = {
+  saved: { text: "Saved." },
+  unchanged: { text: "Nothing to change.", tone: "info" },
+  "sessions-ended": { text: "Every session of this user has ended." },
+  "reset-sent": { text: "A password-reset link is on its way to the user." },
+  deleted: { text: "The user and their personal data are deleted." },
+  "plan-saved": { text: "Plan saved." },
+  "plan-added": { text: "Plan added." },
+  "plan-deleted": { text: "Plan deleted." },
+  sent: { text: "The message was sent again." },
+  failed: { text: "The message failed again: see its error.", tone: "error" },
 };
 
 function chrome(c: Context, section?: Section): Chrome {
@@ -105,7 +114,9 @@ function backLink(c: Context): string {
   const referer = c.req.header("referer");
   if (!referer) return "/admin/users";
   const url = new URL(referer, c.req.url);
-  return url.origin === new URL(c.req.url).origin && url.pathname.startsWith("/admin/") ? `${url.pathname}${url.search}` : "/admin/users";
+  return url.origin === new URL(c.req.url).origin && url.pathname.startsWith("/admin/")
+    ? `${url.pathname}${url.search}`
+    : "/admin/users";
 }
 
 const STATUS_TITLES: Record<number, string> = {
@@ -129,7 +140,12 @@ function renderConsoleError(error: Error, c: Context) {
   if (error instanceof PermissionDenied) {
     const notStaff = { ...page, staff: undefined };
     return c.html(
-      <MessagePage chrome={notStaff} title="Not authorised" message={`${error.message} Only staff accounts can use the admin console.`} signOut />,
+      <MessagePage
+        chrome={notStaff}
+        title="Not authorised"
+        message={`${error.message} Only staff accounts can use the admin console.`}
+        signOut
+      />,
       403,
     );
   }
@@ -141,15 +157,37 @@ function renderConsoleError(error: Error, c: Context) {
     const details = Object.entries(error.fields).flatMap(([field, messages]) =>
       messages.map((m) => (field === "non_field_errors" ? m : `${field.replaceAll("_", " ")}: ${m}`)),
     );
-    return c.html(<MessagePage chrome={page} title={STATUS_TITLES[400] ?? ""} message="Nothing was changed." details={details} back={backLink(c)} />, 400);
+    return c.html(
+      <MessagePage
+        chrome={page}
+        title={STATUS_TITLES[400] ?? ""}
+        message="Nothing was changed."
+        details={details}
+        back={backLink(c)}
+      />,
+      400,
+    );
   }
   if (error instanceof ApiError) {
-    const detail = typeof error.body.detail === "string" ? error.body.detail : typeof error.body.message === "string" ? error.body.message : "";
+    const detail =
+      typeof error.body.detail === "string"
+        ? error.body.detail
+        : typeof error.body.message === "string"
+          ? error.body.message
+          : "";
     const title = STATUS_TITLES[error.status] ?? "Not done";
     return c.html(<MessagePage chrome={page} title={title} message={detail} back={backLink(c)} />, error.status);
   }
   requestVars(c).log.error("unhandled error", { error: error.name, cause: error.message });
-  return c.html(<MessagePage chrome={page} title="Something went wrong" message="The error is logged. Nothing may have changed: check, then try again." back={backLink(c)} />, 500);
+  return c.html(
+    <MessagePage
+      chrome={page}
+      title="Something went wrong"
+      message="The error is logged. Nothing may have changed: check, then try again."
+      back={backLink(c)}
+    />,
+    500,
+  );
 }
 
 function staticFile(body: string, type: string) {
@@ -170,13 +208,18 @@ consoleRoutes
     await requireCsrf(c);
     const form = c.req.valid("form");
     const credentials = { username: form.username, password: form.password };
-    const signedIn = await logIn(c.var, credentials, clientInfo(c), loginAttemptLimiter(c), { staffOnly: true }).catch((error: unknown) => {
-      if (error instanceof NonFieldError) return error;
-      throw error;
-    });
+    const signedIn = await logIn(c.var, credentials, clientInfo(c), loginAttemptLimiter(c), { staffOnly: true }).catch(
+      (error: unknown) => {
+        if (error instanceof NonFieldError) return error;
+        throw error;
+      },
+    );
     if (signedIn instanceof NonFieldError) {
       const message = signedIn.fields.non_field_errors?.[0] ?? "Unable to sign in.";
-      return c.html(<SignInPage chrome={chrome(c)} next={safeNext(form.next)} identifier={form.username} error={message} />, 400);
+      return c.html(
+        <SignInPage chrome={chrome(c)} next={safeNext(form.next)} identifier={form.username} error={message} />,
+        400,
+      );
     }
     setSessionCookies(c, signedIn.tokens);
     return c.redirect(safeNext(form.next), 303);
@@ -188,7 +231,10 @@ consoleRoutes
   })
   .get("/users", ...staffPage, valid("query", consoleUserQuerySchema), async (c) => {
     const query = c.req.valid("query");
-    const [page, plans] = await Promise.all([searchUsers(c.var, userSearchOf(query), requestedPage(query)), listPlans(c.var)]);
+    const [page, plans] = await Promise.all([
+      searchUsers(c.var, userSearchOf(query), requestedPage(query)),
+      listPlans(c.var),
+    ]);
     const filters = {
       search: query.search ?? "",
       plan: query.plan === undefined ? "" : String(query.plan),
@@ -197,7 +243,9 @@ consoleRoutes
       subscription_status: query.subscription_status ?? "",
       ordering: query.ordering ?? "",
     };
-    return c.html(<UsersPage chrome={chrome(c, "users")} filters={filters} plans={plans.map((v) => v.plan)} page={page} />);
+    return c.html(
+      <UsersPage chrome={chrome(c, "users")} filters={filters} plans={plans.map((v) => v.plan)} page={page} />,
+    );
   })
   .get("/users/:id", ...staffPage, idParam, async (c) => {
     const [detail, plans] = await Promise.all([userDetail(c.var, c.env, c.req.valid("param").id), listPlans(c.var)]);
@@ -225,7 +273,9 @@ consoleRoutes
     await deleteUser(c.var, actorOf(c.var.principal), c.req.valid("param").id, cancel);
     return c.redirect("/admin/users?notice=deleted", 303);
   })
-  .get("/plans", ...staffPage, async (c) => c.html(<PlansPage chrome={chrome(c, "plans")} plans={await listPlans(c.var)} />))
+  .get("/plans", ...staffPage, async (c) =>
+    c.html(<PlansPage chrome={chrome(c, "plans")} plans={await listPlans(c.var)} />),
+  )
   .post("/plans", ...staffPage, valid("form", planCreateFormSchema), async (c) => {
     const input = c.req.valid("form");
     const plan = await createPlan(c.var, actorOf(c.var.principal), { ...planEditOf(input), name: input.name });

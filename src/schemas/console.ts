@@ -1,5 +1,11 @@
 import { z } from "@hono/zod-openapi";
-import { adminUserUpdateSchema, deleteUserQuerySchema, planCreateSchema, planUpdateSchema, userListQuerySchema } from "./admin";
+import {
+  adminUserUpdateSchema,
+  deleteUserQuerySchema,
+  planCreateSchema,
+  planUpdateSchema,
+  userListQuerySchema,
+} from "./admin";
 import { integer, password, text } from "./fields";
 
 /**
@@ -25,21 +31,18 @@ export const signInFormSchema = z.object({
 });
 
 /** The user form posts every field; an unticked box means false. */
-export const userFormSchema = z.preprocess(
-  (form) => {
-    const f = form as FormBody;
-    return {
-      first_name: f.first_name,
-      last_name: f.last_name,
-      email: f.email,
-      date_of_birth: emptyAsNull(f.date_of_birth),
-      plan: f.plan,
-      is_active: present(f, "is_active"),
-      is_staff: present(f, "is_staff"),
-    };
-  },
-  adminUserUpdateSchema,
-);
+export const userFormSchema = z.preprocess((form) => {
+  const f = form as FormBody;
+  return {
+    first_name: f.first_name,
+    last_name: f.last_name,
+    email: f.email,
+    date_of_birth: emptyAsNull(f.date_of_birth),
+    plan: f.plan,
+    is_active: present(f, "is_active"),
+    is_staff: present(f, "is_staff"),
+  };
+}, adminUserUpdateSchema);
 
 export const deleteFormSchema = z.preprocess(
   (form) => ({ cancel_subscription: present(form as FormBody, "cancel_subscription") ? "true" : "false" }),
@@ -76,4 +79,7 @@ export const OPERATIONS_PAGE_SIZE = 25;
 const pageNumber = integer().pipe(z.number().min(1, "Invalid page."));
 
 /** The operations page pages its two lists apart. */
-export const operationsQuerySchema = z.object({ events_page: pageNumber.optional(), outbox_page: pageNumber.optional() });
+export const operationsQuerySchema = z.object({
+  events_page: pageNumber.optional(),
+  outbox_page: pageNumber.optional(),
+});

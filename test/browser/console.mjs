@@ -36,12 +36,18 @@ async function api(path, body, headers = {}) {
 }
 
 const register = (user) =>
-  api("/auth/registration/", { username: user.username, email: user.email, password1: user.password, password2: user.password });
+  api("/auth/registration/", {
+    username: user.username,
+    email: user.email,
+    password1: user.password,
+    password2: user.password,
+  });
 
 async function newPage(viewport = { width: 1280, height: 900 }) {
   const page = await (await browser.newContext({ viewport })).newPage();
   page.on("console", (message) => {
-    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) pageErrors.push(message.text());
+    if (message.type() === "error" && !message.text().startsWith("Failed to load resource"))
+      pageErrors.push(message.text());
   });
   page.on("pageerror", (error) => pageErrors.push(String(error)));
   return page;
@@ -105,10 +111,14 @@ describe("the admin console in Chromium", () => {
     await page.getByRole("button", { name: "Filter" }).click();
     const rows = page.locator("tbody tr");
     assert.equal(await rows.count(), 1);
-    assert.deepEqual(
-      await page.locator("thead th").allTextContents(),
-      ["Username", "E-mail", "Plan", "Active", "Joined", "Last sign-in"],
-    );
+    assert.deepEqual(await page.locator("thead th").allTextContents(), [
+      "Username",
+      "E-mail",
+      "Plan",
+      "Active",
+      "Joined",
+      "Last sign-in",
+    ]);
     await shot(page, "users-search");
     await page.getByRole("link", { name: customer.username }).click();
     await page.getByRole("heading", { name: "Sessions" }).waitFor();

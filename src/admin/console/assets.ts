@@ -93,6 +93,7 @@ td time, td.nowrap { white-space: nowrap; }
 .notice { border-radius: var(--radius); padding: .75rem 1rem; margin-bottom: 1.25rem; font-weight: 500;
   background: var(--ok-soft); color: var(--ok); }
 .notice.error { background: var(--danger-soft); color: var(--danger); }
+.notice.info { background: var(--accent-soft); color: var(--accent); }
 .notice ul { margin: .4rem 0 0; padding-left: 1.2rem; font-weight: 400; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .35rem 1rem; margin: 0; }
 dl.facts dt { color: var(--muted); font-size: .88rem; }

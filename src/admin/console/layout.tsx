@@ -9,7 +9,7 @@ export interface Chrome {
   csrf: string;
   staff?: { username: string };
   section?: Section;
-  notice?: string;
+  notice?: { text: string; tone?: "info" | "error" };
 }
 
 const SECTIONS: Array<{ id: Section; href: string; label: string }> = [
@@ -25,7 +25,14 @@ export function Csrf({ token }: { token: string }) {
 }
 
 /** A form that posts to `action` with the CSRF token; `confirm` asks first (see console.js). */
-export function PostForm(props: { action: string; csrf: string; confirm?: string; class?: string; id?: string; children: Child }) {
+export function PostForm(props: {
+  action: string;
+  csrf: string;
+  confirm?: string;
+  class?: string;
+  id?: string;
+  children: Child;
+}) {
   return (
     <form method="post" action={props.action} data-confirm={props.confirm} class={props.class} id={props.id}>
       <Csrf token={props.csrf} />
@@ -91,8 +98,8 @@ export function Page(props: { title: string; chrome: Chrome; children: Child }) 
           {chrome.staff ? (
             <main id="content">
               {chrome.notice && (
-                <p class="notice" role="status">
-                  {chrome.notice}
+                <p class={chrome.notice.tone ? `notice ${chrome.notice.tone}` : "notice"} role="status">
+                  {chrome.notice.text}
                 </p>
               )}
               {props.children}
@@ -122,7 +129,10 @@ export function YesNo({ value, yes = "Yes", no = "No" }: { value: boolean; yes?:
 }
 
 /** DRF-style pagination links for a page of `total` rows. */
-export function Pager(props: { page: { number: number; size: number; total: number }; href: (page: number) => string }) {
+export function Pager(props: {
+  page: { number: number; size: number; total: number };
+  href: (page: number) => string;
+}) {
   const { number, size, total } = props.page;
   const pages = Math.max(1, Math.ceil(total / size));
   return (

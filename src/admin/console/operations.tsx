@@ -6,11 +6,7 @@ import { AuditTable } from "./user";
 const OUTCOME_BADGES: Record<string, string> = { applied: "badge ok", stale: "badge warn", unmatched: "badge danger" };
 const STATUS_BADGES: Record<string, string> = { sent: "badge ok", pending: "badge warn", failed: "badge danger" };
 
-export function OperationsPage(props: {
-  chrome: Chrome;
-  events: RowPage<StripeEventRow>;
-  outbox: RowPage<OutboxRow>;
-}) {
+export function OperationsPage(props: { chrome: Chrome; events: RowPage<StripeEventRow>; outbox: RowPage<OutboxRow> }) {
   const { chrome, events, outbox } = props;
   return (
     <Page title="Operations" chrome={chrome}>
@@ -85,7 +81,11 @@ export function OperationsPage(props: {
                     <td>
                       {mail.status === "failed" && mail.body !== null && (
                         <PostForm action={`/admin/outbox/${mail.id}/resend`} csrf={chrome.csrf}>
-                          <button type="submit" class="secondary" aria-label={`Re-send "${mail.subject}" to ${mail.recipient}`}>
+                          <button
+                            type="submit"
+                            class="secondary"
+                            aria-label={`Re-send "${mail.subject}" to ${mail.recipient}`}
+                          >
                             Re-send
                           </button>
                         </PostForm>

@@ -14,11 +14,26 @@ function seconds(window: number) {
   return `${window} s`;
 }
 
-function Input(props: { id: string; name: string; label: string; value: string; type?: string; required?: boolean; hint?: string }) {
+function Input(props: {
+  id: string;
+  name: string;
+  label: string;
+  value: string;
+  type?: string;
+  required?: boolean;
+  hint?: string;
+}) {
   return (
     <div class="field">
       <label for={props.id}>{props.label}</label>
-      <input id={props.id} name={props.name} type={props.type ?? "text"} value={props.value} required={props.required} autocomplete="off" />
+      <input
+        id={props.id}
+        name={props.name}
+        type={props.type ?? "text"}
+        value={props.value}
+        required={props.required}
+        autocomplete="off"
+      />
       {props.hint && <p class="hint">{props.hint}</p>}
     </div>
   );
@@ -31,7 +46,13 @@ function PlanFields({ prefix, view, scopes }: { prefix: string; view?: StaffPlan
     <>
       <div class="grid tight">
         <Input id={`${prefix}-name`} name="name" label="Name" value={plan?.name ?? ""} required />
-        <Input id={`${prefix}-sort_order`} name="sort_order" label="Order" type="number" value={String(plan?.sortOrder ?? 0)} />
+        <Input
+          id={`${prefix}-sort_order`}
+          name="sort_order"
+          label="Order"
+          type="number"
+          value={String(plan?.sortOrder ?? 0)}
+        />
       </div>
       <Input id={`${prefix}-description`} name="description" label="Description" value={plan?.description ?? ""} />
       <div class="grid tight">
@@ -42,7 +63,12 @@ function PlanFields({ prefix, view, scopes }: { prefix: string; view?: StaffPlan
           value={plan?.monthlyPriceId ?? ""}
           hint="A Stripe price (price_…); checked with Stripe on save. Empty: not sold monthly."
         />
-        <Input id={`${prefix}-yearly`} name="stripe_yearly_price_id" label="Yearly price id" value={plan?.yearlyPriceId ?? ""} />
+        <Input
+          id={`${prefix}-yearly`}
+          name="stripe_yearly_price_id"
+          label="Yearly price id"
+          value={plan?.yearlyPriceId ?? ""}
+        />
       </div>
       <fieldset>
         <legend>Quotas (an empty limit means unlimited)</legend>

@@ -65,7 +65,13 @@ function Text(props: { id: string; label: string; value: string; type?: string; 
   return (
     <div class="field">
       <label for={props.id}>{props.label}</label>
-      <input id={props.id} name={props.id} type={props.type ?? "text"} value={props.value} autocomplete={props.autocomplete ?? "off"} />
+      <input
+        id={props.id}
+        name={props.id}
+        type={props.type ?? "text"}
+        value={props.value}
+        autocomplete={props.autocomplete ?? "off"}
+      />
     </div>
   );
 }
@@ -129,10 +135,17 @@ function Billing({ detail }: { detail: StaffUserDetail }) {
           )}
         </dd>
         <dt>Subscription</dt>
-        <dd>{user.stripeSubscriptionStatus ? <span class="badge accent">{user.stripeSubscriptionStatus}</span> : <span class="muted">none</span>}</dd>
+        <dd>
+          {user.stripeSubscriptionStatus ? (
+            <span class="badge accent">{user.stripeSubscriptionStatus}</span>
+          ) : (
+            <span class="muted">none</span>
+          )}
+        </dd>
         <dt>Renews</dt>
         <dd>
-          <When at={user.subscriptionCurrentPeriodEnd} /> {user.subscriptionInterval && <span class="muted">({user.subscriptionInterval}ly)</span>}
+          <When at={user.subscriptionCurrentPeriodEnd} />{" "}
+          {user.subscriptionInterval && <span class="muted">({user.subscriptionInterval}ly)</span>}
         </dd>
         <dt>Stripe customer</dt>
         <dd class="mono">{user.stripeCustomerId ?? "—"}</dd>
@@ -186,7 +199,11 @@ function Usage({ detail }: { detail: StaffUserDetail }) {
                     <td class="num">{usage.limit ?? "∞"}</td>
                     <td>
                       {usage.limit !== null && (
-                        <progress max={usage.limit} value={Math.min(usage.used, usage.limit)} aria-label={`${usage.scope} used`}></progress>
+                        <progress
+                          max={usage.limit}
+                          value={Math.min(usage.used, usage.limit)}
+                          aria-label={`${usage.scope} used`}
+                        ></progress>
                       )}{" "}
                       <When at={new Date(usage.resetAt)} />
                     </td>
@@ -262,7 +279,9 @@ function SecurityEvents({ detail }: { detail: StaffUserDetail }) {
                     <When at={e.createdAt} />
                   </td>
                   <td>
-                    <span class={e.type.includes("failed") || e.type.includes("reused") ? "badge danger" : "badge"}>{e.type.replaceAll("_", " ")}</span>
+                    <span class={e.type.includes("failed") || e.type.includes("reused") ? "badge danger" : "badge"}>
+                      {e.type.replaceAll("_", " ")}
+                    </span>
                   </td>
                   <td class="mono nowrap">{e.ip ?? "—"}</td>
                 </tr>
@@ -282,12 +301,20 @@ function Actions({ detail, csrf }: { detail: StaffUserDetail; csrf: string }) {
     <section class="panel danger-zone" aria-labelledby="actions-heading">
       <h2 id="actions-heading">Actions</h2>
       <div class="actions">
-        <PostForm action={`/admin/users/${user.id}/end-sessions`} csrf={csrf} confirm={`End every session of ${user.username}? They will have to sign in again.`}>
+        <PostForm
+          action={`/admin/users/${user.id}/end-sessions`}
+          csrf={csrf}
+          confirm={`End every session of ${user.username}? They will have to sign in again.`}
+        >
           <button type="submit" class="secondary">
             End all sessions
           </button>
         </PostForm>
-        <PostForm action={`/admin/users/${user.id}/password-reset`} csrf={csrf} confirm={`Mail ${user.email} a link to choose a new password?`}>
+        <PostForm
+          action={`/admin/users/${user.id}/password-reset`}
+          csrf={csrf}
+          confirm={`Mail ${user.email} a link to choose a new password?`}
+        >
           <button type="submit" class="secondary">
             Send password reset
           </button>
@@ -309,7 +336,9 @@ function Actions({ detail, csrf }: { detail: StaffUserDetail; csrf: string }) {
           </button>
         </PostForm>
       </div>
-      {billing && <p class="hint">This user's subscription still bills: deleting needs it cancelled through Stripe as well.</p>}
+      {billing && (
+        <p class="hint">This user's subscription still bills: deleting needs it cancelled through Stripe as well.</p>
+      )}
     </section>
   );
 }
@@ -323,7 +352,8 @@ export function UserPage(props: { chrome: Chrome; detail: StaffUserDetail; plans
         <a href="/admin/users">← Users</a>
       </p>
       <h1>
-        {user.username} {user.isStaff && <span class="badge accent">staff</span>} <YesNo value={user.isActive} yes="active" no="deactivated" />
+        {user.username} {user.isStaff && <span class="badge accent">staff</span>}{" "}
+        <YesNo value={user.isActive} yes="active" no="deactivated" />
       </h1>
       <p class="subtitle">
         {user.email} · user #{user.id}

@@ -20,7 +20,12 @@ const ORDERINGS = [
   ["last_login", "Least recent sign-in first"],
 ] as const;
 
-function Select(props: { id: string; label: string; value: string; options: ReadonlyArray<readonly [string, string]> }) {
+function Select(props: {
+  id: string;
+  label: string;
+  value: string;
+  options: ReadonlyArray<readonly [string, string]>;
+}) {
   return (
     <div class="field">
       <label for={props.id}>{props.label}</label>
@@ -44,10 +49,15 @@ const ANY_YES_NO = [
 function pageHref(filters: UserFilters, page: number) {
   const query = new URLSearchParams(Object.entries(filters).filter(([, value]) => value !== ""));
   query.set("page", String(page));
-  return `/admin/users?${query}`;
+  return `/admin/users?${query.toString()}`;
 }
 
-export function UsersPage(props: { chrome: Chrome; filters: UserFilters; plans: PlanRow[]; page: RowPage<UserListRow> }) {
+export function UsersPage(props: {
+  chrome: Chrome;
+  filters: UserFilters;
+  plans: PlanRow[];
+  page: RowPage<UserListRow>;
+}) {
   const { filters, page } = props;
   return (
     <Page title="Users" chrome={props.chrome}>
@@ -56,7 +66,14 @@ export function UsersPage(props: { chrome: Chrome; filters: UserFilters; plans: 
       <form class="panel filters" method="get" action="/admin/users" role="search">
         <div class="field grow">
           <label for="search">Search</label>
-          <input id="search" name="search" type="search" value={filters.search} placeholder="ada or ada@example.com" autofocus />
+          <input
+            id="search"
+            name="search"
+            type="search"
+            value={filters.search}
+            placeholder="ada or ada@example.com"
+            autofocus
+          />
         </div>
         <Select
           id="plan"
@@ -70,7 +87,10 @@ export function UsersPage(props: { chrome: Chrome; filters: UserFilters; plans: 
           id="subscription_status"
           label="Subscription"
           value={filters.subscription_status}
-          options={[["", "Any"], ...STATUSES.map((s) => [s, s === "none" ? "No subscription" : s.replace("_", " ")] as const)]}
+          options={[
+            ["", "Any"],
+            ...STATUSES.map((s) => [s, s === "none" ? "No subscription" : s.replace("_", " ")] as const),
+          ]}
         />
         <Select id="ordering" label="Order by" value={filters.ordering || "-date_joined"} options={ORDERINGS} />
         <button type="submit">Filter</button>
@@ -93,7 +113,8 @@ export function UsersPage(props: { chrome: Chrome; filters: UserFilters; plans: 
             {page.rows.map((user) => (
               <tr>
                 <td>
-                  <a href={`/admin/users/${user.id}`}>{user.username}</a> {user.isStaff && <span class="badge accent">staff</span>}
+                  <a href={`/admin/users/${user.id}`}>{user.username}</a>{" "}
+                  {user.isStaff && <span class="badge accent">staff</span>}
                 </td>
                 <td>{user.email}</td>
                 <td>

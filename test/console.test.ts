@@ -1,0 +1,296 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { call, COOKIES, cookieHeader, newUser, register, setCookies, type TestUser } from "./kit";
+import { planIdByName, updateUserRow, userRow } from "./db";
+
+/** A browser on the console: keeps cookies, and posts forms with the CSRF field from the cookie. */
+function consoleBrowser() {
+  const jar = new Map<string, string>();
+  const send = async (path: string, init: RequestInit = {}) => {
+    const headers = new Headers(init.headers);
+    if (jar.size > 0) headers.set("cookie", cookieHeader(Object.fromEntries(jar)).cookie ?? "");
+    const response = await call(path, { ...init, headers, redirect: "manual" });
+    for (const [name, { value, attributes }] of setCookies(response)) {
+      if (value === "" || /max-age=0\b/i.test(attributes)) jar.delete(name);
+      else jar.set(name, value);
+    }
+    return response;
+  };
+  return {
+    jar,
+    get: (path: string) => send(path),
+    /** Posts `fields` as an HTML form would, with the CSRF token unless `csrf` is false. */
+    async post(path: string, fields: Record<string, string>, options: { csrf?: boolean; origin?: string } = {}) {
+      if (!jar.has(COOKIES.csrf)) await send("/admin/login");
+      const form = new URLSearchParams(fields);
+      if (options.csrf !== false) form.set("csrfmiddlewaretoken", jar.get(COOKIES.csrf) ?? "");
+      return send(path, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", origin: options.origin ?? "http://localhost" },
+        body: form.toString(),
+      });
+    },
+  };
+}
+
+async function staffUser() {
+  const { user } = await register(newUser("staff"));
+  await updateUserRow({ username: user.username }, { is_staff: 1 });
+  return user;
+}
+
+async function signedIn(user: TestUser) {
+  const client = consoleBrowser();
+  const response = await client.post("/admin/login", {
+    username: user.username,
+    password: user.password,
+    next: "/admin/plans",
+  });
+  expect(response.status).toBe(303);
+  return client;
+}
+
+const userId = async (username: string) => Number((await userRow(username))?.id);
+
+describe("console pages", () => {
+  it("serve HTML under a strict CSP, never cached, with the CSRF token in the form", async () => {
+    const response = await call("/admin/login");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toContain("text/html");
+    expect(response.headers.get("content-security-policy")).toBe(
+      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    );
+    expect(response.headers.get("cache-control")).toBe("no-store");
+    const csrf = setCookies(response).get(COOKIES.csrf)?.value;
+    const page = await response.text();
+    expect(page).toContain(`name="csrfmiddlewaretoken" value="${csrf}"`);
+    expect(page).toContain('<label for="identifier">Username or e-mail</label>');
+    expect(page).not.toMatch(/<script>|<style>|style="/);
+  });
+
+  it("serve their stylesheet, script and icon from the worker", async () => {
+    for (const [path, type] of [
+      ["/admin/static/console.css", "text/css"],
+      ["/admin/static/console.js", "text/javascript"],
+      ["/admin/static/favicon.svg", "image/svg+xml"],
+    ]) {
+      const response = await call(path ?? "");
+      expect(response.status).toBe(200);
+      expect(response.headers.get("content-type")).toContain(type);
+    }
+  });
+
+  it("send a visitor who is not signed in to the sign-in page, remembering where they were going", async () => {
+    const response = await call("/admin/users");
+    expect(response.status).toBe(303);
+    expect(response.headers.get("location")).toBe("/admin/login?next=%2Fadmin%2Fusers");
+  });
+
+  it("escape what users typed", async () => {
+    const staff = await staffUser();
+    const client = await signedIn(staff);
+    const { user } = await register();
+    await updateUserRow({ username: user.username }, { first_name: '<img src=x onerror="alert(1)">' });
+    const page = await (await client.get(`/admin/users/${await userId(user.username)}`)).text();
+    expect(page).toContain("&lt;img src=x onerror=");
+    expect(page).not.toContain("<img src=x");
+  });
+});
+
+describe("POST /admin/login", () => {
+  it("signs staff in with the usual session cookies and goes where they were going", async () => {
+    const staff = await staffUser();
+    const client = consoleBrowser();
+    const response = await client.post("/admin/login", {
+      username: staff.email,
+      password: staff.password,
+      next: "/admin/plans",
+    });
+    expect(response.status).toBe(303);
+    expect(response.headers.get("location")).toBe("/admin/plans");
+    expect(client.jar.has(COOKIES.access)).toBe(true);
+    expect((await client.get("/admin/plans")).status).toBe(200);
+  });
+
+  it("never redirects to another site", async () => {
+    const staff = await staffUser();
+    const client = consoleBrowser();
+    const response = await client.post("/admin/login", {
+      username: staff.username,
+      password: staff.password,
+      next: "//evil.example/admin/",
+    });
+    expect(response.headers.get("location")).toBe("/admin/users");
+  });
+
+  it("shows the form again on a wrong password, and records the failure", async () => {
+    const staff = await staffUser();
+    const client = consoleBrowser();
+    const response = await client.post("/admin/login", { username: staff.username, password: "wrong-password" });
+    expect(response.status).toBe(400);
+    const page = await response.text();
+    expect(page).toContain("Unable to log in with provided credentials.");
+    expect(page).toContain(`value="${staff.username}"`);
+    const events = await env.DB.prepare("select type from security_events where user_id = ?")
+      .bind(await userId(staff.username))
+      .all();
+    expect(events.results.map((e) => e.type)).toContain("login_failed");
+  });
+
+  it("refuses an account that is not staff with a clear page and no session", async () => {
+    const { user } = await register();
+    const client = consoleBrowser();
+    const response = await client.post("/admin/login", { username: user.username, password: user.password });
+    expect(response.status).toBe(403);
+    expect(await response.text()).toContain("Not authorised");
+    expect(client.jar.has(COOKIES.access)).toBe(false);
+    const events = await env.DB.prepare("select type from security_events where user_id = ?")
+      .bind(await userId(user.username))
+      .all();
+    expect(events.results.map((e) => e.type)).toContain("console_access_refused");
+  });
+
+  it("refuses a form without the CSRF token, or sent from another origin", async () => {
+    const staff = await staffUser();
+    const missing = await consoleBrowser().post(
+      "/admin/login",
+      { username: staff.username, password: staff.password },
+      { csrf: false },
+    );
+    expect(missing.status).toBe(403);
+    expect(await missing.text()).toContain("Form expired");
+    const foreign = await consoleBrowser().post(
+      "/admin/login",
+      { username: staff.username, password: staff.password },
+      { origin: "https://evil.example" },
+    );
+    expect(foreign.status).toBe(403);
+  });
+
+  it("is held to the login rate limits", async () => {
+    const staff = await staffUser();
+    const limited = { limit: () => Promise.resolve({ success: false }) } as unknown as RateLimit;
+    const login = await call("/admin/login");
+    const csrf = setCookies(login).get(COOKIES.csrf)?.value ?? "";
+    const response = await call(
+      "/admin/login",
+      {
+        method: "POST",
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          "cf-connecting-ip": "203.0.113.9",
+          ...cookieHeader({ [COOKIES.csrf]: csrf }),
+        },
+        body: new URLSearchParams({
+          username: staff.username,
+          password: staff.password,
+          csrfmiddlewaretoken: csrf,
+        }).toString(),
+      },
+      { LOGIN_IP_LIMITER: limited },
+    );
+    expect(response.status).toBe(429);
+    expect(await response.text()).toContain("Too many attempts");
+  });
+});
+
+describe("console forms", () => {
+  it("a signed-in account that is not staff sees the not-authorised page", async () => {
+    const { cookies } = await register();
+    const response = await call("/admin/users", {
+      headers: cookieHeader({ [COOKIES.access]: cookies.get(COOKIES.access)?.value ?? "" }),
+    });
+    expect(response.status).toBe(403);
+    expect(await response.text()).toContain("Only staff accounts can use the admin console.");
+  });
+
+  it("saves a user's plan, activity and staff flags from the form (an unticked box is false)", async () => {
+    const client = await signedIn(await staffUser());
+    const { user } = await register();
+    const id = await userId(user.username);
+    const pro = await planIdByName("Pro");
+    const response = await client.post(`/admin/users/${id}`, {
+      first_name: "Ada",
+      last_name: "",
+      email: user.email,
+      date_of_birth: "",
+      plan: String(pro),
+      is_active: "on",
+    });
+    expect(response.status).toBe(303);
+    expect(response.headers.get("location")).toBe(`/admin/users/${id}?notice=saved`);
+    expect(await userRow(user.username)).toMatchObject({ plan_id: pro, first_name: "Ada", is_active: 1, is_staff: 0 });
+    const page = await (await client.get(`/admin/users/${id}?notice=saved`)).text();
+    expect(page).toContain('role="status">Saved.</p>');
+  });
+
+  it("refuses a form without the CSRF token and changes nothing", async () => {
+    const client = await signedIn(await staffUser());
+    const { user } = await register();
+    const id = await userId(user.username);
+    const fields = {
+      first_name: "Mallory",
+      last_name: "",
+      email: user.email,
+      date_of_birth: "",
+      plan: String(await planIdByName("Pro")),
+    };
+    const response = await client.post(`/admin/users/${id}`, fields, { csrf: false });
+    expect(response.status).toBe(403);
+    expect(await userRow(user.username)).toMatchObject({ first_name: "", is_active: 1 });
+  });
+
+  it("shows what was wrong with a form, and changes nothing", async () => {
+    const client = await signedIn(await staffUser());
+    const { user } = await register();
+    const id = await userId(user.username);
+    const response = await client.post(`/admin/users/${id}`, {
+      first_name: "X",
+      last_name: "",
+      email: "not-an-address",
+      date_of_birth: "1990-02-30",
+      plan: "1",
+      is_active: "on",
+    });
+    expect(response.status).toBe(400);
+    const page = await response.text();
+    expect(page).toContain("email: Enter a valid email address.");
+    expect(page).toContain("date of birth: Date has wrong format.");
+    expect(await userRow(user.username)).toMatchObject({ first_name: "" });
+  });
+
+  it("edits a plan's quotas from its form: an empty limit removes that quota", async () => {
+    const client = await signedIn(await staffUser());
+    const basic = await planIdByName("Basic");
+    const response = await client.post(`/admin/plans/${basic}`, {
+      name: "Basic",
+      description: "For individuals who need more.",
+      sort_order: "2",
+      stripe_monthly_price_id: "price_basic_monthly",
+      stripe_yearly_price_id: "price_basic_yearly",
+      "limit.ai_responses": "25",
+      "window.ai_responses": "86400",
+      "limit.api_calls": "",
+      "window.api_calls": "3600",
+      "limit.questionnaires": "50",
+      "window.questionnaires": "86400",
+    });
+    expect(response.status).toBe(303);
+    const quotas = await env.DB.prepare('select scope, "limit" from plan_quotas where plan_id = ? order by scope')
+      .bind(basic)
+      .all();
+    expect(quotas.results).toEqual([
+      { scope: "ai_responses", limit: 25 },
+      { scope: "questionnaires", limit: 50 },
+    ]);
+  });
+
+  it("signs out: the session ends and the cookies go", async () => {
+    const client = await signedIn(await staffUser());
+    const access = client.jar.get(COOKIES.access) ?? "";
+    const response = await client.post("/admin/logout", {});
+    expect(response.headers.get("location")).toBe("/admin/login");
+    expect(client.jar.has(COOKIES.access)).toBe(false);
+    expect((await call("/admin/users", { headers: cookieHeader({ [COOKIES.access]: access }) })).status).toBe(303);
+  });
+});
