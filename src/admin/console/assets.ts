@@ -45,6 +45,7 @@ h2 { font-size: 1.1rem; margin: 0 0 .75rem; }
 .panel { background: var(--panel); border: 1px solid var(--line); border-radius: var(--radius); box-shadow: var(--shadow);
   padding: 1.1rem 1.25rem; margin-bottom: 1.25rem; }
 .grid { display: grid; gap: 1.25rem; grid-template-columns: repeat(auto-fit, minmax(min(340px, 100%), 1fr)); }
+.grid > * { min-width: 0; }
 .grid > .panel { margin-bottom: 0; }
 .stack { display: grid; gap: 1.25rem; align-content: start; }
 label { display: block; font-weight: 600; font-size: .85rem; margin-bottom: .3rem; }

@@ -155,3 +155,66 @@ export function Pager(props: {
     </nav>
   );
 }
+
+/** A panel headed `title` (the heading names the region, for screen readers and tests). */
+export function Section(props: { id: string; title: string; class?: string; children: Child }) {
+  return (
+    <section class={props.class ? `panel ${props.class}` : "panel"} aria-labelledby={`${props.id}-heading`}>
+      <h2 id={`${props.id}-heading`}>{props.title}</h2>
+      {props.children}
+    </section>
+  );
+}
+
+export type Column = string | { label: string; class: string };
+
+/** A table with column headers, or `empty` when there is no row. */
+export function Table(props: { columns: Column[]; rows: Child[]; empty: string }) {
+  if (props.rows.length === 0) return <p class="empty">{props.empty}</p>;
+  return (
+    <div class="table-wrap">
+      <table>
+        <thead>
+          <tr>
+            {props.columns.map((column) =>
+              typeof column === "string" ? (
+                <th scope="col">{column}</th>
+              ) : (
+                <th scope="col" class={column.class}>
+                  {column.label}
+                </th>
+              ),
+            )}
+          </tr>
+        </thead>
+        <tbody>{props.rows}</tbody>
+      </table>
+    </div>
+  );
+}
+
+/** A labelled input. */
+export function Field(props: {
+  id: string;
+  name?: string;
+  label: string;
+  value: string;
+  type?: string;
+  required?: boolean;
+  hint?: string;
+}) {
+  return (
+    <div class="field">
+      <label for={props.id}>{props.label}</label>
+      <input
+        id={props.id}
+        name={props.name ?? props.id}
+        type={props.type ?? "text"}
+        value={props.value}
+        required={props.required}
+        autocomplete="off"
+      />
+      {props.hint && <p class="hint">{props.hint}</p>}
+    </div>
+  );
+}

@@ -1,6 +1,6 @@
 import type { AuditRow, OutboxRow, StripeEventRow } from "../../db/schema";
 import type { Page as RowPage } from "../../pagination";
-import { Page, Pager, PostForm, When, type Chrome } from "./layout";
+import { Page, Pager, PostForm, Section, Table, When, type Chrome } from "./layout";
 import { AuditTable } from "./user";
 
 const OUTCOME_BADGES: Record<string, string> = { applied: "badge ok", stale: "badge warn", unmatched: "badge danger" };
@@ -12,93 +12,58 @@ export function OperationsPage(props: { chrome: Chrome; events: RowPage<StripeEv
     <Page title="Operations" chrome={chrome}>
       <h1>Operations</h1>
       <p class="subtitle">What Stripe told us, and the mail we sent.</p>
-      <section class="panel" aria-labelledby="events-heading">
-        <h2 id="events-heading">Stripe events</h2>
-        {events.rows.length === 0 ? (
-          <p class="empty">No Stripe event received yet.</p>
-        ) : (
-          <div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Received</th>
-                  <th scope="col">Type</th>
-                  <th scope="col">Outcome</th>
-                  <th scope="col" class="hide-small">
-                    Event id
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {events.rows.map((event) => (
-                  <tr>
-                    <td>
-                      <When at={event.receivedAt} />
-                    </td>
-                    <td class="mono">{event.type}</td>
-                    <td>
-                      <span class={OUTCOME_BADGES[event.outcome] ?? "badge"}>{event.outcome}</span>
-                    </td>
-                    <td class="mono hide-small">{event.id}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+      <Section id="events" title="Stripe events">
+        <Table
+          columns={["Received", "Type", "Outcome", { label: "Event id", class: "hide-small" }]}
+          empty="No Stripe event received yet."
+          rows={events.rows.map((event) => (
+            <tr>
+              <td>
+                <When at={event.receivedAt} />
+              </td>
+              <td class="mono">{event.type}</td>
+              <td>
+                <span class={OUTCOME_BADGES[event.outcome] ?? "badge"}>{event.outcome}</span>
+              </td>
+              <td class="mono hide-small">{event.id}</td>
+            </tr>
+          ))}
+        />
         <Pager page={events} href={(n) => `/admin/operations?events_page=${n}&outbox_page=${outbox.number}`} />
-      </section>
-      <section class="panel" aria-labelledby="outbox-heading">
-        <h2 id="outbox-heading">Outbox</h2>
-        {outbox.rows.length === 0 ? (
-          <p class="empty">No mail sent yet.</p>
-        ) : (
-          <div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Written</th>
-                  <th scope="col">To</th>
-                  <th scope="col">Subject</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">
-                    <span class="skip">Action</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {outbox.rows.map((mail) => (
-                  <tr>
-                    <td>
-                      <When at={mail.createdAt} />
-                    </td>
-                    <td>{mail.recipient}</td>
-                    <td>{mail.subject}</td>
-                    <td>
-                      <span class={STATUS_BADGES[mail.status] ?? "badge"}>{mail.status}</span>
-                      {mail.error && <div class="hint">{mail.error}</div>}
-                    </td>
-                    <td>
-                      {mail.status === "failed" && mail.body !== null && (
-                        <PostForm action={`/admin/outbox/${mail.id}/resend`} csrf={chrome.csrf}>
-                          <button
-                            type="submit"
-                            class="secondary"
-                            aria-label={`Re-send "${mail.subject}" to ${mail.recipient}`}
-                          >
-                            Re-send
-                          </button>
-                        </PostForm>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+      </Section>
+      <Section id="outbox" title="Outbox">
+        <Table
+          columns={["Written", "To", "Subject", "Status", "Action"]}
+          empty="No mail sent yet."
+          rows={outbox.rows.map((mail) => (
+            <tr>
+              <td>
+                <When at={mail.createdAt} />
+              </td>
+              <td>{mail.recipient}</td>
+              <td>{mail.subject}</td>
+              <td>
+                <span class={STATUS_BADGES[mail.status] ?? "badge"}>{mail.status}</span>
+                {mail.error && <div class="hint">{mail.error}</div>}
+              </td>
+              <td>
+                {mail.status === "failed" && mail.body !== null && (
+                  <PostForm action={`/admin/outbox/${mail.id}/resend`} csrf={chrome.csrf}>
+                    <button
+                      type="submit"
+                      class="secondary"
+                      aria-label={`Re-send "${mail.subject}" to ${mail.recipient}`}
+                    >
+                      Re-send
+                    </button>
+                  </PostForm>
+                )}
+              </td>
+            </tr>
+          ))}
+        />
         <Pager page={outbox} href={(n) => `/admin/operations?events_page=${events.number}&outbox_page=${n}`} />
-      </section>
+      </Section>
     </Page>
   );
 }

@@ -1,7 +1,7 @@
 import type { StaffPlanView } from "../../db/plans";
 import type { PlanRow } from "../../db/schema";
 import { planPrice, type Billing } from "../../billing/prices";
-import { Page, PostForm, type Chrome } from "./layout";
+import { Field, Page, PostForm, Section, Table, type Chrome } from "./layout";
 
 function price(plan: PlanRow, billing: Billing) {
   const p = planPrice(plan, billing);
@@ -14,39 +14,14 @@ function seconds(window: number) {
   return `${window} s`;
 }
 
-function Input(props: {
-  id: string;
-  name: string;
-  label: string;
-  value: string;
-  type?: string;
-  required?: boolean;
-  hint?: string;
-}) {
-  return (
-    <div class="field">
-      <label for={props.id}>{props.label}</label>
-      <input
-        id={props.id}
-        name={props.name}
-        type={props.type ?? "text"}
-        value={props.value}
-        required={props.required}
-        autocomplete="off"
-      />
-      {props.hint && <p class="hint">{props.hint}</p>}
-    </div>
-  );
-}
-
 /** The fields of a plan form; `prefix` keeps the ids of the page's many forms apart. */
 function PlanFields({ prefix, view, scopes }: { prefix: string; view?: StaffPlanView; scopes: string[] }) {
   const plan = view?.plan;
   return (
     <>
       <div class="grid tight">
-        <Input id={`${prefix}-name`} name="name" label="Name" value={plan?.name ?? ""} required />
-        <Input
+        <Field id={`${prefix}-name`} name="name" label="Name" value={plan?.name ?? ""} required />
+        <Field
           id={`${prefix}-sort_order`}
           name="sort_order"
           label="Order"
@@ -54,16 +29,16 @@ function PlanFields({ prefix, view, scopes }: { prefix: string; view?: StaffPlan
           value={String(plan?.sortOrder ?? 0)}
         />
       </div>
-      <Input id={`${prefix}-description`} name="description" label="Description" value={plan?.description ?? ""} />
+      <Field id={`${prefix}-description`} name="description" label="Description" value={plan?.description ?? ""} />
       <div class="grid tight">
-        <Input
+        <Field
           id={`${prefix}-monthly`}
           name="stripe_monthly_price_id"
           label="Monthly price id"
           value={plan?.monthlyPriceId ?? ""}
           hint="A Stripe price (price_…); checked with Stripe on save. Empty: not sold monthly."
         />
-        <Input
+        <Field
           id={`${prefix}-yearly`}
           name="stripe_yearly_price_id"
           label="Yearly price id"
@@ -77,14 +52,14 @@ function PlanFields({ prefix, view, scopes }: { prefix: string; view?: StaffPlan
             const quota = view?.quotas.find((q) => q.scope === scope);
             return (
               <div>
-                <Input
+                <Field
                   id={`${prefix}-limit-${scope}`}
                   name={`limit.${scope}`}
                   label={`${scope} limit`}
                   type="number"
                   value={quota ? String(quota.limit) : ""}
                 />
-                <Input
+                <Field
                   id={`${prefix}-window-${scope}`}
                   name={`window.${scope}`}
                   label={`${scope} window (seconds)`}
@@ -107,45 +82,32 @@ export function PlansPage(props: { chrome: Chrome; plans: StaffPlanView[] }) {
     <Page title="Plans" chrome={chrome}>
       <h1>Plans</h1>
       <p class="subtitle">What each plan costs and allows. Changes apply to the very next request — no deploy.</p>
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Plan</th>
-              <th scope="col" class="num">
-                Users
-              </th>
-              <th scope="col">Monthly</th>
-              <th scope="col">Yearly</th>
-              <th scope="col">Quotas</th>
-            </tr>
-          </thead>
-          <tbody>
-            {plans.map(({ plan, quotas, users }) => (
-              <tr>
-                <td>
-                  <a href={`#plan-${plan.id}`}>{plan.name}</a>
-                  <div class="muted">{plan.description}</div>
-                </td>
-                <td class="num">{users}</td>
-                <td>{price(plan, "monthly")}</td>
-                <td>{price(plan, "yearly")}</td>
-                <td>
-                  {quotas.length === 0 ? (
-                    <span class="muted">unlimited</span>
-                  ) : (
-                    quotas.map((q) => (
-                      <span class="badge">
-                        {q.scope}: {q.limit} / {seconds(q.windowSeconds)}
-                      </span>
-                    ))
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table
+        columns={["Plan", { label: "Users", class: "num" }, "Monthly", "Yearly", "Quotas"]}
+        empty="No plan yet: add one below."
+        rows={plans.map(({ plan, quotas, users }) => (
+          <tr>
+            <td>
+              <a href={`#plan-${plan.id}`}>{plan.name}</a>
+              <div class="muted">{plan.description}</div>
+            </td>
+            <td class="num">{users}</td>
+            <td>{price(plan, "monthly")}</td>
+            <td>{price(plan, "yearly")}</td>
+            <td>
+              {quotas.length === 0 ? (
+                <span class="muted">unlimited</span>
+              ) : (
+                quotas.map((q) => (
+                  <span class="badge">
+                    {q.scope}: {q.limit} / {seconds(q.windowSeconds)}
+                  </span>
+                ))
+              )}
+            </td>
+          </tr>
+        ))}
+      />
       <h2 class="spaced-heading">Edit</h2>
       {plans.map((view) => (
         <details class="plan" id={`plan-${view.plan.id}`}>
@@ -171,13 +133,12 @@ export function PlansPage(props: { chrome: Chrome; plans: StaffPlanView[] }) {
           </div>
         </details>
       ))}
-      <section class="panel spaced" aria-labelledby="add-heading">
-        <h2 id="add-heading">Add plan</h2>
+      <Section id="add" title="Add plan" class="spaced">
         <PostForm action="/admin/plans" csrf={chrome.csrf}>
           <PlanFields prefix="new" scopes={scopes} />
           <button type="submit">Add plan</button>
         </PostForm>
-      </section>
+      </Section>
     </Page>
   );
 }

@@ -1,6 +1,6 @@
 import { subscriptionStillBills, type StaffUserDetail } from "../users";
 import type { AuditRow, PlanRow } from "../../db/schema";
-import { Page, PostForm, When, YesNo, type Chrome } from "./layout";
+import { Field, Page, PostForm, Section, Table, When, YesNo, type Chrome } from "./layout";
 
 /** "field: before → after" lines of an audit entry. */
 export function Changes({ entry }: { entry: AuditRow }) {
@@ -20,73 +20,46 @@ export function Changes({ entry }: { entry: AuditRow }) {
 
 /** Audit entries; `about` is left out where every entry is about the same object (its own page). */
 export function AuditTable({ rows, about = true }: { rows: AuditRow[]; about?: boolean }) {
-  if (rows.length === 0) return <p class="empty">Nothing recorded yet.</p>;
   return (
-    <div class="table-wrap">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">When</th>
-            <th scope="col">Who</th>
-            <th scope="col">What</th>
-            <th scope="col">Changes (before → after)</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((entry) => (
-            <tr>
-              <td>
-                <When at={entry.createdAt} />
-              </td>
-              <td>{entry.actorUsername}</td>
-              <td>
-                <span class="badge">{entry.action}</span>{" "}
-                {about &&
-                  (entry.targetType === "user" ? (
-                    <a href={`/admin/users/${entry.targetId}`}>user #{entry.targetId}</a>
-                  ) : (
-                    <span class="muted">
-                      {entry.targetType} #{entry.targetId}
-                    </span>
-                  ))}
-              </td>
-              <td>
-                <Changes entry={entry} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
-  );
-}
-
-function Text(props: { id: string; label: string; value: string; type?: string; autocomplete?: string }) {
-  return (
-    <div class="field">
-      <label for={props.id}>{props.label}</label>
-      <input
-        id={props.id}
-        name={props.id}
-        type={props.type ?? "text"}
-        value={props.value}
-        autocomplete={props.autocomplete ?? "off"}
-      />
-    </div>
+    <Table
+      columns={["When", "Who", "What", "Changes (before → after)"]}
+      empty="Nothing recorded yet."
+      rows={rows.map((entry) => (
+        <tr>
+          <td>
+            <When at={entry.createdAt} />
+          </td>
+          <td>{entry.actorUsername}</td>
+          <td>
+            <span class="badge">{entry.action}</span>{" "}
+            {about &&
+              (entry.targetType === "user" ? (
+                <a href={`/admin/users/${entry.targetId}`}>user #{entry.targetId}</a>
+              ) : (
+                <span class="muted">
+                  {entry.targetType} #{entry.targetId}
+                </span>
+              ))}
+          </td>
+          <td>
+            <Changes entry={entry} />
+          </td>
+        </tr>
+      ))}
+    />
   );
 }
 
 function AccountForm({ detail, plans, csrf }: { detail: StaffUserDetail; plans: PlanRow[]; csrf: string }) {
   const { user } = detail;
   return (
-    <section class="panel" aria-labelledby="account-heading">
-      <h2 id="account-heading">Account</h2>
+    <Section id="account" title="Account">
       <PostForm action={`/admin/users/${user.id}`} csrf={csrf}>
         <div class="grid tight">
-          <Text id="first_name" label="First name" value={user.firstName} />
-          <Text id="last_name" label="Last name" value={user.lastName} />
-          <Text id="email" label="E-mail" type="email" value={user.email} />
-          <Text id="date_of_birth" label="Date of birth" type="date" value={user.dateOfBirth ?? ""} />
+          <Field id="first_name" label="First name" value={user.firstName} />
+          <Field id="last_name" label="Last name" value={user.lastName} />
+          <Field id="email" label="E-mail" type="email" value={user.email} />
+          <Field id="date_of_birth" label="Date of birth" type="date" value={user.dateOfBirth ?? ""} />
         </div>
         <div class="field">
           <label for="plan">Plan</label>
@@ -115,15 +88,14 @@ function AccountForm({ detail, plans, csrf }: { detail: StaffUserDetail; plans: 
         </label>
         <button type="submit">Save</button>
       </PostForm>
-    </section>
+    </Section>
   );
 }
 
 function Billing({ detail }: { detail: StaffUserDetail }) {
   const { user, plan } = detail;
   return (
-    <section class="panel" aria-labelledby="billing-heading">
-      <h2 id="billing-heading">Billing</h2>
+    <Section id="billing" title="Billing">
       <dl class="facts">
         <dt>Plan</dt>
         <dd>
@@ -165,132 +137,81 @@ function Billing({ detail }: { detail: StaffUserDetail }) {
           <When at={user.lastLogin} />
         </dd>
       </dl>
-    </section>
+    </Section>
   );
 }
 
 function Usage({ detail }: { detail: StaffUserDetail }) {
   return (
-    <section class="panel" aria-labelledby="usage-heading">
-      <h2 id="usage-heading">Usage</h2>
-      {detail.usages.length === 0 ? (
-        <p class="empty">This plan sets no quotas.</p>
-      ) : (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Scope</th>
-                <th scope="col" class="num">
-                  Used
-                </th>
-                <th scope="col" class="num">
-                  Limit
-                </th>
-                <th scope="col">Window resets</th>
-              </tr>
-            </thead>
-            <tbody>
-              {detail.usages.map((usage) => {
-                return (
-                  <tr>
-                    <td class="mono nowrap">{usage.scope}</td>
-                    <td class="num">{usage.used}</td>
-                    <td class="num">{usage.limit ?? "∞"}</td>
-                    <td>
-                      {usage.limit !== null && (
-                        <progress
-                          max={usage.limit}
-                          value={Math.min(usage.used, usage.limit)}
-                          aria-label={`${usage.scope} used`}
-                        ></progress>
-                      )}{" "}
-                      <When at={new Date(usage.resetAt)} />
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
-      )}
-    </section>
+    <Section id="usage" title="Usage">
+      <Table
+        columns={["Scope", { label: "Used", class: "num" }, { label: "Limit", class: "num" }, "Window resets"]}
+        empty="This plan sets no quotas."
+        rows={detail.usages.map((usage) => (
+          <tr>
+            <td class="mono nowrap">{usage.scope}</td>
+            <td class="num">{usage.used}</td>
+            <td class="num">{usage.limit ?? "∞"}</td>
+            <td>
+              {usage.limit !== null && (
+                <progress
+                  max={usage.limit}
+                  value={Math.min(usage.used, usage.limit)}
+                  aria-label={`${usage.scope} used`}
+                ></progress>
+              )}{" "}
+              <When at={new Date(usage.resetAt)} />
+            </td>
+          </tr>
+        ))}
+      />
+    </Section>
   );
 }
 
 function Sessions({ detail }: { detail: StaffUserDetail }) {
   return (
-    <section class="panel" aria-labelledby="sessions-heading">
-      <h2 id="sessions-heading">Sessions</h2>
-      {detail.sessions.length === 0 ? (
-        <p class="empty">No live session.</p>
-      ) : (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Signed in</th>
-                <th scope="col">Last used</th>
-                <th scope="col">IP</th>
-                <th scope="col">Device</th>
-              </tr>
-            </thead>
-            <tbody>
-              {detail.sessions.map((s) => (
-                <tr>
-                  <td>
-                    <When at={s.createdAt} />
-                  </td>
-                  <td>
-                    <When at={s.lastUsedAt} />
-                  </td>
-                  <td class="mono nowrap">{s.ip ?? "—"}</td>
-                  <td class="muted">{s.userAgent ?? "—"}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-    </section>
+    <Section id="sessions" title="Sessions">
+      <Table
+        columns={["Signed in", "Last used", "IP", "Device"]}
+        empty="No live session."
+        rows={detail.sessions.map((s) => (
+          <tr>
+            <td>
+              <When at={s.createdAt} />
+            </td>
+            <td>
+              <When at={s.lastUsedAt} />
+            </td>
+            <td class="mono nowrap">{s.ip ?? "—"}</td>
+            <td class="muted">{s.userAgent ?? "—"}</td>
+          </tr>
+        ))}
+      />
+    </Section>
   );
 }
 
 function SecurityEvents({ detail }: { detail: StaffUserDetail }) {
+  const alarming = (type: string) => type.includes("failed") || type.includes("reused") || type.includes("refused");
   return (
-    <section class="panel" aria-labelledby="events-heading">
-      <h2 id="events-heading">Security events</h2>
-      {detail.events.length === 0 ? (
-        <p class="empty">None yet.</p>
-      ) : (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Event</th>
-                <th scope="col">IP</th>
-              </tr>
-            </thead>
-            <tbody>
-              {detail.events.map((e) => (
-                <tr>
-                  <td>
-                    <When at={e.createdAt} />
-                  </td>
-                  <td>
-                    <span class={e.type.includes("failed") || e.type.includes("reused") ? "badge danger" : "badge"}>
-                      {e.type.replaceAll("_", " ")}
-                    </span>
-                  </td>
-                  <td class="mono nowrap">{e.ip ?? "—"}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-    </section>
+    <Section id="events" title="Security events">
+      <Table
+        columns={["When", "Event", "IP"]}
+        empty="None yet."
+        rows={detail.events.map((e) => (
+          <tr>
+            <td>
+              <When at={e.createdAt} />
+            </td>
+            <td>
+              <span class={alarming(e.type) ? "badge danger" : "badge"}>{e.type.replaceAll("_", " ")}</span>
+            </td>
+            <td class="mono nowrap">{e.ip ?? "—"}</td>
+          </tr>
+        ))}
+      />
+    </Section>
   );
 }
 
@@ -298,8 +219,7 @@ function Actions({ detail, csrf }: { detail: StaffUserDetail; csrf: string }) {
   const { user } = detail;
   const billing = subscriptionStillBills(user);
   return (
-    <section class="panel danger-zone" aria-labelledby="actions-heading">
-      <h2 id="actions-heading">Actions</h2>
+    <Section id="actions" title="Actions" class="danger-zone">
       <div class="actions">
         <PostForm
           action={`/admin/users/${user.id}/end-sessions`}
@@ -339,7 +259,7 @@ function Actions({ detail, csrf }: { detail: StaffUserDetail; csrf: string }) {
       {billing && (
         <p class="hint">This user's subscription still bills: deleting needs it cancelled through Stripe as well.</p>
       )}
-    </section>
+    </Section>
   );
 }
 
@@ -371,10 +291,9 @@ export function UserPage(props: { chrome: Chrome; detail: StaffUserDetail; plans
       </div>
       <div class="grid spaced">
         <SecurityEvents detail={detail} />
-        <section class="panel" aria-labelledby="audit-heading">
-          <h2 id="audit-heading">Audit log</h2>
+        <Section id="audit" title="Audit log">
           <AuditTable rows={detail.audit} about={false} />
-        </section>
+        </Section>
       </div>
     </Page>
   );

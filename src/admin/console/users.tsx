@@ -1,7 +1,7 @@
 import type { UserListRow } from "../../db/admin-users";
 import type { PlanRow } from "../../db/schema";
 import type { Page as RowPage } from "../../pagination";
-import { Page, Pager, When, YesNo, type Chrome } from "./layout";
+import { Page, Pager, Table, When, YesNo, type Chrome } from "./layout";
 
 export interface UserFilters {
   search: string;
@@ -95,47 +95,32 @@ export function UsersPage(props: {
         <Select id="ordering" label="Order by" value={filters.ordering || "-date_joined"} options={ORDERINGS} />
         <button type="submit">Filter</button>
       </form>
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Username</th>
-              <th scope="col">E-mail</th>
-              <th scope="col">Plan</th>
-              <th scope="col">Active</th>
-              <th scope="col">Joined</th>
-              <th scope="col" class="hide-small">
-                Last sign-in
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {page.rows.map((user) => (
-              <tr>
-                <td>
-                  <a href={`/admin/users/${user.id}`}>{user.username}</a>{" "}
-                  {user.isStaff && <span class="badge accent">staff</span>}
-                </td>
-                <td>{user.email}</td>
-                <td>
-                  {user.planName ?? <span class="muted">none</span>}
-                  {user.subscriptionStatus && <span class="muted"> · {user.subscriptionStatus}</span>}
-                </td>
-                <td>
-                  <YesNo value={user.isActive} />
-                </td>
-                <td>
-                  <When at={user.dateJoined} />
-                </td>
-                <td class="hide-small">
-                  <When at={user.lastLogin} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        {page.rows.length === 0 && <p class="empty">No user matches.</p>}
-      </div>
+      <Table
+        columns={["Username", "E-mail", "Plan", "Active", "Joined", { label: "Last sign-in", class: "hide-small" }]}
+        empty="No user matches."
+        rows={page.rows.map((user) => (
+          <tr>
+            <td>
+              <a href={`/admin/users/${user.id}`}>{user.username}</a>{" "}
+              {user.isStaff && <span class="badge accent">staff</span>}
+            </td>
+            <td>{user.email}</td>
+            <td>
+              {user.planName ?? <span class="muted">none</span>}
+              {user.subscriptionStatus && <span class="muted"> · {user.subscriptionStatus}</span>}
+            </td>
+            <td>
+              <YesNo value={user.isActive} />
+            </td>
+            <td>
+              <When at={user.dateJoined} />
+            </td>
+            <td class="hide-small">
+              <When at={user.lastLogin} />
+            </td>
+          </tr>
+        ))}
+      />
       <Pager page={page} href={(n) => pageHref(filters, n)} />
     </Page>
   );
