@@ -65,14 +65,20 @@ async function signIn(page, user) {
 
 const shot = (page, name) => page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
 
+/** `npm run createsuperuser` against the test server's local D1. */
+function createSuperuser(user, password = user.password) {
+  return spawnSync(
+    "node",
+    ["scripts/createsuperuser.mjs", "--username", user.username, "--email", user.email, "--persist-to", STATE],
+    { env: { ...process.env, SUPERUSER_PASSWORD: password }, encoding: "utf8" },
+  );
+}
+
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  server = await startLocalServer({ port: PORT, state: STATE, vars: { JWT_AUTH_SECURE: "false" } });
-  const created = spawnSync(
-    "node",
-    ["scripts/createsuperuser.mjs", "--username", staff.username, "--email", staff.email, "--persist-to", STATE],
-    { env: { ...process.env, SUPERUSER_PASSWORD: staff.password }, encoding: "utf8" },
-  );
+  // The configuration `npm run dev` runs with (Secure cookies included: browsers keep them on localhost).
+  server = await startLocalServer({ port: PORT, state: STATE });
+  const created = createSuperuser(staff);
   assert.equal(created.status, 0, created.stderr);
   assert.equal((await register(customer)).status, 201);
   assert.equal((await register(outsider)).status, 201);
@@ -82,6 +88,28 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await server?.stop();
+});
+
+describe("npm run createsuperuser", () => {
+  it("refuses a password the rules refuse, and creates nobody", async () => {
+    const weak = { username: `weak${run}`, email: `weak${run}@example.com` };
+    const refused = createSuperuser(weak, "password");
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /too common/);
+    assert.equal((await api("/auth/login/", { username: weak.username, password: "password" })).status, 400);
+  });
+
+  it("promotes an existing account, keeping its password", async () => {
+    const member = { username: `promo${run}`, email: `promo${run}@example.com`, password: "promoted-passphrase-1" };
+    assert.equal((await register(member)).status, 201);
+    const promoted = createSuperuser(member, "a-different-passphrase");
+    assert.equal(promoted.status, 0, promoted.stderr);
+    assert.match(promoted.stdout, /is staff now \(the password is unchanged\)/);
+    const signedIn = await api("/auth/login/", { username: member.username, password: member.password });
+    assert.equal(signedIn.status, 200);
+    const list = await api("/admin/api/users/", undefined, { authorization: `Bearer ${signedIn.body.access}` });
+    assert.equal(list.status, 200);
+  });
 });
 
 describe("the admin console in Chromium", () => {
