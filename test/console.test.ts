@@ -20,13 +20,21 @@ function consoleBrowser() {
     jar,
     get: (path: string) => send(path),
     /** Posts `fields` as an HTML form would, with the CSRF token unless `csrf` is false. */
-    async post(path: string, fields: Record<string, string>, options: { csrf?: boolean; origin?: string } = {}) {
+    async post(
+      path: string,
+      fields: Record<string, string>,
+      options: { csrf?: boolean; origin?: string; referer?: string } = {},
+    ) {
       if (!jar.has(COOKIES.csrf)) await send("/admin/login");
       const form = new URLSearchParams(fields);
       if (options.csrf !== false) form.set("csrfmiddlewaretoken", jar.get(COOKIES.csrf) ?? "");
       return send(path, {
         method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded", origin: options.origin ?? "http://localhost" },
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          origin: options.origin ?? "http://localhost",
+          ...(options.referer ? { referer: options.referer } : {}),
+        },
         body: form.toString(),
       });
     },
@@ -222,6 +230,17 @@ describe("console forms", () => {
     expect(await userRow(user.username)).toMatchObject({ plan_id: pro, first_name: "Ada", is_active: 1, is_staff: 0 });
     const page = await (await client.get(`/admin/users/${id}?notice=saved`)).text();
     expect(page).toContain('role="status">Saved.</p>');
+  });
+
+  it("links a refused form back to the page it came from, and copes with a Referer that is no URL", async () => {
+    const client = await signedIn(await staffUser());
+    const id = await userId((await register()).user.username);
+    const bad = { first_name: "", last_name: "", email: "nope", date_of_birth: "", plan: "1" };
+    const fromPage = await client.post(`/admin/users/${id}`, bad, { referer: `http://localhost/admin/users/${id}` });
+    expect(await fromPage.text()).toContain(`href="/admin/users/${id}"`);
+    const garbled = await client.post(`/admin/users/${id}`, bad, { referer: "::not a url::" });
+    expect(garbled.status).toBe(400);
+    expect(await garbled.text()).toContain('href="/admin/users">Back');
   });
 
   it("refuses a form without the CSRF token and changes nothing", async () => {
