@@ -446,10 +446,25 @@ describe("/admin/api/plans/", () => {
     });
   });
 
+  it("keeps the Free plan: it can be edited, not renamed or deleted", async () => {
+    const member = await staff();
+    const free = await planIdByName("Free");
+    const renamed = await patch(`/plans/${free}/`, member.headers, { name: "Gratis" });
+    expect(renamed.status).toBe(400);
+    expect(Object.keys(await renamed.json())).toEqual(["name"]);
+    const deleted = await admin(`/plans/${free}/`, member.headers, { method: "DELETE" });
+    expect(deleted.status).toBe(409);
+    expect((await deleted.json<{ detail: string }>()).detail).toContain("cannot be renamed or deleted");
+    expect((await patch(`/plans/${free}/`, member.headers, { description: "Start here." })).status).toBe(200);
+  });
+
   it("deletes only a plan no user is on", async () => {
     const member = await staff();
-    const refused = await admin(`/plans/${await planIdByName("Free")}/`, member.headers, { method: "DELETE" });
+    const basic = await planIdByName("Basic");
+    await updateUserRow({ id: member.id }, { plan_id: basic });
+    const refused = await admin(`/plans/${basic}/`, member.headers, { method: "DELETE" });
     expect(refused.status).toBe(409);
+    expect((await refused.json<{ detail: string }>()).detail).toContain("user(s) are on this plan");
     const created = await (
       await post("/admin/api/plans/", { name: `Gone ${crypto.randomUUID().slice(0, 6)}` }, member.headers)
     ).json<AdminPlan>();

@@ -4,6 +4,7 @@ import { Conflict, NotFound, ValidationError } from "../errors";
 import { uniqueViolationTarget } from "../db/client";
 import { insertAuditEntry, insertAuditEntryIf } from "../db/audit";
 import {
+  FREE_PLAN_NAME,
   deleteUnusedPlan,
   insertPlan,
   listPlansForStaff,
@@ -17,6 +18,13 @@ import { plans, type PlanRow } from "../db/schema";
 import { cachedPrice, NO_PRICE } from "../billing/events";
 import { createStripeClient, retrievePrice } from "../billing/stripe";
 import type { Actor } from "./staff";
+
+const FREE_PLAN_IS_KEPT = `${FREE_PLAN_NAME} is the plan new users start on and lapsed subscriptions fall back to: it cannot be renamed or deleted.`;
+
+/** The Free plan stays: new users start on it and lapsed subscriptions fall back to it, by its name. */
+export function isKeptPlan(plan: PlanRow): boolean {
+  return plan.name === FREE_PLAN_NAME;
+}
 
 export function listPlans({ db }: Deps): Promise<StaffPlanView[]> {
   return listPlansForStaff(db);
@@ -154,6 +162,9 @@ export async function createPlan(deps: Deps, actor: Actor, edit: PlanEdit & { na
 export async function editPlan(deps: Deps, actor: Actor, planId: number, edit: PlanEdit): Promise<void> {
   const { db, clock } = deps;
   const current = await planView(deps, planId);
+  if (isKeptPlan(current.plan) && edit.name !== undefined && edit.name !== FREE_PLAN_NAME) {
+    throw new ValidationError({ name: [FREE_PLAN_IS_KEPT] });
+  }
   const columns = changedColumns(await planColumns(deps, edit, current.plan), current.plan);
   const quotasBefore = current.quotas.map(({ scope, limit, windowSeconds }) => ({ scope, limit, windowSeconds }));
   const quotas = edit.quotas && quotaKey(edit.quotas) !== quotaKey(quotasBefore) ? edit.quotas : undefined;
@@ -179,6 +190,7 @@ export async function editPlan(deps: Deps, actor: Actor, planId: number, edit: P
 export async function deletePlan(deps: Deps, actor: Actor, planId: number): Promise<void> {
   const { db, clock } = deps;
   const current = await planView(deps, planId);
+  if (isKeptPlan(current.plan)) throw new Conflict(FREE_PLAN_IS_KEPT);
   if (current.users > 0) {
     throw new Conflict(`${current.users} user(s) are on this plan: move them to another plan first.`);
   }

@@ -2,7 +2,7 @@ import { epochSeconds } from "../clock";
 import type { Deps } from "../env";
 import { CheckoutIncomplete, Conflict, NoStripeCustomer, NotFound, ValidationError } from "../errors";
 import type { PlanRow } from "../db/schema";
-import { selectPlanById, selectPlanByName, selectPlanByPriceId } from "../db/plans";
+import { FREE_PLAN_NAME, selectPlanById, selectPlanByName, selectPlanByPriceId } from "../db/plans";
 import { updateSubscription } from "../db/subscriptions";
 import type { Principal } from "../auth/principal";
 import {
@@ -59,7 +59,7 @@ export async function verifyCheckout(
   }
   const subscription = expanded.data;
   const priceId = subscription.items.data[0]?.price.id ?? "";
-  const [[plan], [free]] = await db.batch([selectPlanByPriceId(db, priceId), selectPlanByName(db, "Free")]);
+  const [[plan], [free]] = await db.batch([selectPlanByPriceId(db, priceId), selectPlanByName(db, FREE_PLAN_NAME)]);
   if (!plan) throw new Conflict("The subscription's price is not sold by any plan.");
   const changes = {
     ...subscriptionChanges(subscription, plan, free),

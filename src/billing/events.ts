@@ -4,6 +4,7 @@ import { epochSeconds, type Clock } from "../clock";
 import type { Deps } from "../env";
 import { uniqueViolationTarget, type Database } from "../db/client";
 import {
+  FREE_PLAN_NAME,
   selectPlanById,
   selectPlanByName,
   selectPlanByPriceId,
@@ -176,7 +177,7 @@ async function resolveSubscriberEvent(
     selectStripeEvent(db, event.id),
     selectSubscriber(db, keys),
     planLookup,
-    selectPlanByName(db, "Free"),
+    selectPlanByName(db, FREE_PLAN_NAME),
   ]);
   if (seen.length > 0) return "duplicate";
   const update = plan ? changes(plan, free) : undefined;
@@ -234,7 +235,7 @@ async function resolve(db: Database, event: StripeEvent): Promise<Resolution | "
         db,
         event,
         { subscriptionId: subscription.id },
-        selectPlanByName(db, "Free"),
+        selectPlanByName(db, FREE_PLAN_NAME),
         (free) => ({
           planId: free.id,
           status: "canceled",

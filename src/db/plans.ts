@@ -3,6 +3,12 @@ import type { Database } from "./client";
 import { planQuotas, plans, sessions, users, type PlanRow } from "./schema";
 import { sessionIsLive } from "./sessions";
 
+/**
+ * The plan every new user starts on and a lapsed subscription falls back to, found by its name: it can
+ * be edited (price, quotas) but not renamed or deleted.
+ */
+export const FREE_PLAN_NAME = "Free";
+
 export interface PlanListing {
   plans: PlanRow[];
   /** The caller's plan, when a caller was named and is still signed in. */

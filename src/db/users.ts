@@ -1,6 +1,7 @@
 import { and, desc, eq, ne, or, sql, type SQL } from "drizzle-orm";
 import type { Database } from "./client";
 import { plans, sessions, users, type PlanRow, type UserRow } from "./schema";
+import { FREE_PLAN_NAME } from "./plans";
 import { sessionIsLive } from "./sessions";
 
 export interface UserWithPlan {
@@ -103,7 +104,7 @@ export function insertUser(db: Database, user: NewUser) {
     .values({
       ...user,
       usernameKey: usernameKey(user.username),
-      planId: sql`(select ${plans.id} from ${plans} where ${plans.name} = 'Free')`,
+      planId: sql`(select ${plans.id} from ${plans} where ${plans.name} = ${FREE_PLAN_NAME})`,
     })
     .returning();
 }

@@ -57,6 +57,7 @@ select, textarea {
   border-radius: 8px; padding: .5rem .65rem; min-height: 2.4rem;
 }
 input:focus, select:focus, textarea:focus { border-color: var(--accent); }
+input[readonly] { background: var(--bg); color: var(--muted); }
 .check { display: flex; align-items: center; gap: .5rem; font-weight: 600; font-size: .9rem; margin-bottom: .9rem; }
 .check input { width: 1.1rem; height: 1.1rem; accent-color: var(--accent); }
 button, .button {

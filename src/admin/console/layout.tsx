@@ -201,6 +201,7 @@ export function Field(props: {
   value: string;
   type?: string;
   required?: boolean;
+  readonly?: boolean;
   hint?: string;
 }) {
   return (
@@ -212,6 +213,7 @@ export function Field(props: {
         type={props.type ?? "text"}
         value={props.value}
         required={props.required}
+        readonly={props.readonly}
         autocomplete="off"
       />
       {props.hint && <p class="hint">{props.hint}</p>}

@@ -1,6 +1,7 @@
 import type { StaffPlanView } from "../../db/plans";
 import type { PlanRow } from "../../db/schema";
 import { planPrice, type Billing } from "../../billing/prices";
+import { isKeptPlan } from "../plans";
 import { Field, Page, PostForm, Section, Table, type Chrome } from "./layout";
 
 function price(plan: PlanRow, billing: Billing) {
@@ -20,7 +21,14 @@ function PlanFields({ prefix, view, scopes }: { prefix: string; view?: StaffPlan
   return (
     <>
       <div class="grid tight">
-        <Field id={`${prefix}-name`} name="name" label="Name" value={plan?.name ?? ""} required />
+        <Field
+          id={`${prefix}-name`}
+          name="name"
+          label="Name"
+          value={plan?.name ?? ""}
+          required
+          readonly={plan !== undefined && isKeptPlan(plan)}
+        />
         <Field
           id={`${prefix}-sort_order`}
           name="sort_order"
@@ -125,10 +133,14 @@ export function PlansPage(props: { chrome: Chrome; plans: StaffPlanView[] }) {
               confirm={`Delete the plan ${view.plan.name}?`}
               class="actions spaced"
             >
-              <button type="submit" class="danger" disabled={view.users > 0}>
+              <button type="submit" class="danger" disabled={view.users > 0 || isKeptPlan(view.plan)}>
                 Delete plan
               </button>
-              {view.users > 0 && <span class="hint">Users are on this plan: move them before deleting it.</span>}
+              {isKeptPlan(view.plan) ? (
+                <span class="hint">New users start on this plan: it is kept (and keeps its name).</span>
+              ) : (
+                view.users > 0 && <span class="hint">Users are on this plan: move them before deleting it.</span>
+              )}
             </PostForm>
           </div>
         </details>
