@@ -56,6 +56,8 @@ async function newPage(viewport = { width: 1280, height: 900 }) {
 /** Signs in with the keyboard only: the identifier field has focus, Tab to the password, Enter submits. */
 async function signIn(page, user) {
   await page.goto(`${base}/admin/`);
+  // The page focuses the identifier field itself (autofocus), sometimes just after the load event.
+  await page.waitForFunction("document.activeElement?.id === 'identifier'");
   await page.keyboard.type(user.username);
   await page.keyboard.press("Tab");
   await page.keyboard.type(user.password);
@@ -217,7 +219,7 @@ describe("the admin console in Chromium", () => {
     assert.match(log, /plan\.updated/);
     assert.match(log, /user\.sessions_ended/);
     assert.match(log, /plan: "Free" → "Pro"/);
-    assert.match(log, /quotas: .*"limit":100.* → .*"limit":150/);
+    assert.match(log, /quotas: ai_responses 100 \/ 1 d.* → ai_responses 150 \/ 1 d/);
     assert.doesNotMatch(log, /name: "Pro" → "Pro"/, "only what changed is recorded");
     await shot(page, "audit-log");
     assert.deepEqual(pageErrors, []);

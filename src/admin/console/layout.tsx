@@ -220,3 +220,10 @@ export function Field(props: {
     </div>
   );
 }
+
+/** A quota window for people: `1 d`, `1 h`, `90 s`. */
+export function windowText(seconds: number): string {
+  if (seconds % 86_400 === 0) return `${seconds / 86_400} d`;
+  if (seconds % 3600 === 0) return `${seconds / 3600} h`;
+  return `${seconds} s`;
+}

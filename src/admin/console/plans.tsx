@@ -2,17 +2,11 @@ import type { StaffPlanView } from "../../db/plans";
 import type { PlanRow } from "../../db/schema";
 import { planPrice, type Billing } from "../../billing/prices";
 import { isKeptPlan } from "../plans";
-import { Field, Page, PostForm, Section, Table, type Chrome } from "./layout";
+import { Field, Page, PostForm, Section, Table, windowText, type Chrome } from "./layout";
 
 function price(plan: PlanRow, billing: Billing) {
   const p = planPrice(plan, billing);
   return p ? `${p.amount} ${p.currency} / ${p.interval}` : "—";
-}
-
-function seconds(window: number) {
-  if (window % 86_400 === 0) return `${window / 86_400} d`;
-  if (window % 3600 === 0) return `${window / 3600} h`;
-  return `${window} s`;
 }
 
 /** The fields of a plan form; `prefix` keeps the ids of the page's many forms apart. */
@@ -108,7 +102,7 @@ export function PlansPage(props: { chrome: Chrome; plans: StaffPlanView[] }) {
               ) : (
                 quotas.map((q) => (
                   <span class="badge">
-                    {q.scope}: {q.limit} / {seconds(q.windowSeconds)}
+                    {q.scope}: {q.limit} / {windowText(q.windowSeconds)}
                   </span>
                 ))
               )}

@@ -1,12 +1,29 @@
 import { subscriptionStillBills, type StaffUserDetail } from "../users";
 import type { AuditRow, PlanRow } from "../../db/schema";
-import { Field, Page, PostForm, Section, Table, When, YesNo, type Chrome } from "./layout";
+import { Field, Page, PostForm, Section, Table, When, windowText, YesNo, type Chrome } from "./layout";
+
+interface AuditedQuota {
+  scope: string;
+  limit: number;
+  window_seconds: number;
+}
+
+const isQuotaList = (value: unknown): value is AuditedQuota[] =>
+  Array.isArray(value) && value.every((q) => typeof q === "object" && q !== null && "scope" in q && "limit" in q);
+
+/** A recorded value as people read it: quotas as `ai_responses 100 / 1 d`, anything else as JSON. */
+function shown(value: unknown): string {
+  if (isQuotaList(value)) {
+    return value.map((q) => `${q.scope} ${q.limit} / ${windowText(q.window_seconds)}`).join(", ") || "none";
+  }
+  return JSON.stringify(value);
+}
 
 /** "field: before → after" lines of an audit entry. */
 export function Changes({ entry }: { entry: AuditRow }) {
   const keys = [...new Set([...Object.keys(entry.before ?? {}), ...Object.keys(entry.after ?? {})])];
   if (keys.length === 0) return <span class="muted">—</span>;
-  const show = (value: unknown) => (value === undefined ? "—" : JSON.stringify(value));
+  const show = (value: unknown) => (value === undefined ? "—" : shown(value));
   return (
     <ul class="mono changes">
       {keys.map((key) => (
