@@ -304,6 +304,29 @@ describe("console forms", () => {
     ]);
   });
 
+  it("adds a quota of a scope no plan had from a plan's form", async () => {
+    const client = await signedIn(await staffUser());
+    const premium = await planIdByName("Premium");
+    const scope = `exports_${crypto.randomUUID().slice(0, 6)}`;
+    const response = await client.post(`/admin/plans/${premium}`, {
+      name: "Premium",
+      new_scope: scope,
+      new_limit: "7",
+      new_window: "3600",
+    });
+    expect(response.status).toBe(303);
+    const row = await env.DB.prepare('select "limit", window_seconds from plan_quotas where plan_id = ? and scope = ?')
+      .bind(premium, scope)
+      .first();
+    expect(row).toEqual({ limit: 7, window_seconds: 3600 });
+    const refused = await client.post(`/admin/plans/${premium}`, {
+      name: "Premium",
+      new_scope: "Not A Scope",
+      new_limit: "1",
+    });
+    expect(refused.status).toBe(400);
+  });
+
   it("signs out: the session ends and the cookies go", async () => {
     const client = await signedIn(await staffUser());
     const access = client.jar.get(COOKIES.access) ?? "";

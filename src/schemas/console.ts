@@ -49,14 +49,20 @@ export const deleteFormSchema = z.preprocess(
   deleteUserQuerySchema,
 );
 
-/** `limit.<scope>` and `window.<scope>` pairs; an empty limit means the plan does not limit that scope. */
+/**
+ * `limit.<scope>` and `window.<scope>` pairs (an empty limit means the plan does not limit that scope),
+ * plus the form's one row for a scope no plan has yet (`new_scope`, `new_limit`, `new_window`).
+ */
 function quotasOf(form: FormBody) {
-  return Object.entries(form)
+  const quotas = Object.entries(form)
     .filter(([key, value]) => key.startsWith("limit.") && value !== "")
     .map(([key, limit]) => {
       const scope = key.slice("limit.".length);
       return { scope, limit, window_seconds: form[`window.${scope}`] };
     });
+  const scope = typeof form.new_scope === "string" ? form.new_scope.trim() : "";
+  if (scope !== "") quotas.push({ scope, limit: form.new_limit, window_seconds: form.new_window });
+  return quotas;
 }
 
 function planFromForm(form: unknown) {

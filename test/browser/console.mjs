@@ -65,7 +65,21 @@ async function signIn(page, user) {
   await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
 }
 
-const shot = (page, name) => page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+/**
+ * Every page shot is also checked: each control has a label of its own that is on the page, and each
+ * button says what it does.
+ */
+async function shot(page, name) {
+  const unlabelled = await page.evaluate(`[...document.querySelectorAll("input:not([type=hidden]), select, textarea")]
+    .filter((control) => ![...control.labels].some((label) => label.textContent.trim() !== ""))
+    .map((control) => control.outerHTML)`);
+  assert.deepEqual(unlabelled, [], `controls without a visible label on ${name}`);
+  const mute = await page.evaluate(`[...document.querySelectorAll("button")]
+    .filter((button) => button.textContent.trim() === "" && !button.getAttribute("aria-label"))
+    .map((button) => button.outerHTML)`);
+  assert.deepEqual(mute, [], `buttons that say nothing on ${name}`);
+  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+}
 
 /** `npm run createsuperuser` against the test server's local D1. */
 function createSuperuser(user, password = user.password) {

@@ -71,6 +71,17 @@ function PlanFields({ prefix, view, scopes }: { prefix: string; view?: StaffPlan
               </div>
             );
           })}
+          <div>
+            <Field id={`${prefix}-new-scope`} name="new_scope" label="New quota scope" value="" hint="e.g. exports" />
+            <Field id={`${prefix}-new-limit`} name="new_limit" label="New quota limit" type="number" value="" />
+            <Field
+              id={`${prefix}-new-window`}
+              name="new_window"
+              label="New quota window (seconds)"
+              type="number"
+              value="86400"
+            />
+          </div>
         </div>
       </fieldset>
     </>
