@@ -1,4 +1,5 @@
 import { env } from "cloudflare:workers";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { call, COOKIES, cookieHeader, newUser, register, setCookies, type TestUser } from "./kit";
 import { planIdByName, updateUserRow, userRow } from "./db";
@@ -325,6 +326,34 @@ describe("console forms", () => {
       new_limit: "1",
     });
     expect(refused.status).toBe(400);
+  });
+
+  it("no form value, however hostile, gives a 5xx", async () => {
+    const client = await signedIn(await staffUser());
+    const id = await userId((await register()).user.username);
+    const basic = await planIdByName("Basic");
+    const value = fc.oneof(
+      fc.string({ unit: "binary", maxLength: 80 }),
+      fc.constantFrom("", "on", "-1", "1e309", "x".repeat(5000)),
+    );
+    const forms: Array<[string, string[]]> = [
+      [`/admin/users/${id}`, ["first_name", "last_name", "email", "date_of_birth", "plan", "is_active", "is_staff"]],
+      [
+        `/admin/plans/${basic}`,
+        ["name", "description", "sort_order", "limit.ai_responses", "window.ai_responses", "new_scope", "new_limit"],
+      ],
+      ["/admin/plans", ["name", "stripe_monthly_price_id", "limit.api_calls", "new_scope", "new_window"]],
+      [`/admin/users/${id}/delete`, ["cancel_subscription"]],
+    ];
+    for (const [path, fields] of forms) {
+      await fc.assert(
+        fc.asyncProperty(fc.dictionary(fc.constantFrom(...fields), value), async (form) => {
+          const response = await client.post(path, form);
+          expect(response.status, await response.text()).toBeLessThan(500);
+        }),
+        { numRuns: 25 },
+      );
+    }
   });
 
   it("signs out: the session ends and the cookies go", async () => {

@@ -39,7 +39,18 @@ interface Endpoint {
   path: string;
   fields: string[];
   signedIn?: boolean;
+  /** Called by staff (the admin API); `{target}` is another user's id. */
+  staff?: boolean;
 }
+
+const PLAN_FIELDS = [
+  "name",
+  "description",
+  "sort_order",
+  "stripe_monthly_price_id",
+  "stripe_yearly_price_id",
+  "quotas",
+];
 
 const ENDPOINTS: Endpoint[] = [
   { method: "POST", path: "/auth/registration/", fields: ["username", "email", "password1", "password2"] },
@@ -72,12 +83,31 @@ const ENDPOINTS: Endpoint[] = [
   { method: "POST", path: "/core/payments/create-checkout-session/", fields: ["plan_id", "billing"], signedIn: true },
   { method: "POST", path: "/core/usage/consume/", fields: ["scope", "amount"], signedIn: true },
   { method: "POST", path: "/core/usage/refund/", fields: ["scope", "amount", "idempotency_key"], signedIn: true },
+  {
+    method: "PATCH",
+    path: "/admin/api/users/{target}/",
+    fields: ["email", "first_name", "last_name", "date_of_birth", "plan", "is_active", "is_staff"],
+    staff: true,
+  },
+  { method: "POST", path: "/admin/api/plans/", fields: PLAN_FIELDS, staff: true },
+  { method: "PATCH", path: "/admin/api/plans/1/", fields: PLAN_FIELDS, staff: true },
 ];
 
 let access = "";
+let staffAccess = "";
+let target = 0;
 beforeAll(async () => {
   access = (await register()).access;
+  const staff = await register();
+  await updateUserRow({ id: staff.body.user.pk }, { is_staff: 1 });
+  staffAccess = staff.access;
+  target = (await register()).body.user.pk;
 });
+
+function credentials(endpoint: Endpoint) {
+  if (endpoint.staff) return bearer(staffAccess);
+  return endpoint.signedIn ? bearer(access) : {};
+}
 
 describe("hostile input", () => {
   for (const endpoint of ENDPOINTS) {
@@ -91,9 +121,9 @@ describe("hostile input", () => {
       await fc.assert(
         fc.asyncProperty(body, async (payload) => {
           const before = await stateDigest();
-          const response = await call(endpoint.path, {
+          const response = await call(endpoint.path.replace("{target}", String(target)), {
             method: endpoint.method,
-            headers: { "content-type": "application/json", ...(endpoint.signedIn ? bearer(access) : {}) },
+            headers: { "content-type": "application/json", ...credentials(endpoint) },
             body: JSON.stringify(payload),
           });
           const text = await response.text();
@@ -111,14 +141,40 @@ describe("hostile input", () => {
         fc.string({ unit: "binary", maxLength: 300 }),
         fc.constantFrom(...ENDPOINTS),
         async (raw, endpoint) => {
-          const response = await call(endpoint.path, {
+          const response = await call(endpoint.path.replace("{target}", String(target)), {
             method: endpoint.method,
-            headers: { "content-type": "application/json", ...bearer(access) },
+            headers: { "content-type": "application/json", ...credentials(endpoint) },
             body: raw,
           });
           expect(response.status).toBeLessThan(500);
         },
       ),
+      { numRuns: 60 },
+    );
+  });
+
+  it("any query to the admin user search never gives a 5xx", async () => {
+    const parameter = fc.constantFrom(
+      "search",
+      "plan",
+      "is_active",
+      "is_staff",
+      "subscription_status",
+      "ordering",
+      "page",
+      "page_size",
+    );
+    const text = fc.oneof(
+      fc.string({ unit: "binary", maxLength: 100 }),
+      fc.constantFrom("%", "_", "\\", "\u{10FFFF}", "-1", "1e9"),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.dictionary(parameter, text, { maxKeys: 4 }), async (query) => {
+        const response = await call(`/admin/api/users/?${new URLSearchParams(query).toString()}`, {
+          headers: bearer(staffAccess),
+        });
+        expect(response.status, await response.text()).toBeLessThan(500);
+      }),
       { numRuns: 60 },
     );
   });
