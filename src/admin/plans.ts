@@ -9,6 +9,7 @@ import {
   insertPlan,
   listPlansForStaff,
   replacePlanQuotas,
+  selectAllPlans,
   updatePlan,
   type PlanFields,
   type QuotaFields,
@@ -28,6 +29,11 @@ export function isKeptPlan(plan: PlanRow): boolean {
 
 export function listPlans({ db }: Deps): Promise<StaffPlanView[]> {
   return listPlansForStaff(db);
+}
+
+/** The plans to choose from (a filter, a user's plan): names only, without counting their users. */
+export function planChoices({ db }: Deps): Promise<PlanRow[]> {
+  return selectAllPlans(db);
 }
 
 /** One plan with its quotas and user count. */

@@ -89,10 +89,15 @@ export function updateCachedPrice(db: Database, priceId: string, price: CachedPr
   ] as const;
 }
 
+/** Every plan in display order. */
+export function selectAllPlans(db: Database) {
+  return db.select().from(plans).orderBy(plans.sortOrder, plans.name);
+}
+
 /** Every plan in display order, with its quotas and how many users are on it: the admin's plan list. */
 export async function listPlansForStaff(db: Database) {
   const [rows, quotas, counts] = await db.batch([
-    db.select().from(plans).orderBy(plans.sortOrder, plans.name),
+    selectAllPlans(db),
     db.select().from(planQuotas).orderBy(planQuotas.scope),
     db
       .select({ planId: users.planId, users: count() })

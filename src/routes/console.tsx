@@ -19,7 +19,7 @@ import {
   userDetail,
   auditPage,
 } from "../admin/users";
-import { createPlan, deletePlan, editPlan, listPlans } from "../admin/plans";
+import { createPlan, deletePlan, editPlan, listPlans, planChoices } from "../admin/plans";
 import { outboxPage, resendMessage, stripeEventPage } from "../admin/operations";
 import { CONSOLE_CSS, CONSOLE_ICON, CONSOLE_JS } from "../admin/console/assets";
 import { chrome, consoleHeaders, renderConsoleError, safeNext } from "../admin/console/chrome";
@@ -96,7 +96,7 @@ consoleRoutes
     const query = c.req.valid("query");
     const [page, plans] = await Promise.all([
       searchUsers(c.var, userSearchOf(query), requestedPage(query)),
-      listPlans(c.var),
+      planChoices(c.var),
     ]);
     const filters = {
       search: query.search ?? "",
@@ -106,13 +106,11 @@ consoleRoutes
       subscription_status: query.subscription_status ?? "",
       ordering: query.ordering ?? "",
     };
-    return c.html(
-      <UsersPage chrome={chrome(c, "users")} filters={filters} plans={plans.map((v) => v.plan)} page={page} />,
-    );
+    return c.html(<UsersPage chrome={chrome(c, "users")} filters={filters} plans={plans} page={page} />);
   })
   .get("/users/:id", ...staffPage, idParam, async (c) => {
-    const [detail, plans] = await Promise.all([userDetail(c.var, c.env, c.req.valid("param").id), listPlans(c.var)]);
-    return c.html(<UserPage chrome={chrome(c, "users")} detail={detail} plans={plans.map((v) => v.plan)} />);
+    const [detail, plans] = await Promise.all([userDetail(c.var, c.env, c.req.valid("param").id), planChoices(c.var)]);
+    return c.html(<UserPage chrome={chrome(c, "users")} detail={detail} plans={plans} />);
   })
   .post("/users/:id", ...staffPage, idParam, valid("form", userFormSchema), async (c) => {
     const { id } = c.req.valid("param");
