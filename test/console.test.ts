@@ -233,13 +233,16 @@ describe("console forms", () => {
     expect(page).toContain('role="status">Saved.</p>');
   });
 
-  it("links a refused form back to the page it came from, and copes with a Referer that is no URL", async () => {
-    const client = await signedIn(await staffUser());
-    const id = await userId((await register()).user.username);
-    const bad = { first_name: "", last_name: "", email: "nope", date_of_birth: "", plan: "1" };
-    const fromPage = await client.post(`/admin/users/${id}`, bad, { referer: `http://localhost/admin/users/${id}` });
-    expect(await fromPage.text()).toContain(`href="/admin/users/${id}"`);
-    const garbled = await client.post(`/admin/users/${id}`, bad, { referer: "::not a url::" });
+  it("links a refused action back to the page it came from, and copes with a Referer that is no URL", async () => {
+    const staff = await staffUser();
+    const client = await signedIn(staff);
+    const own = `/admin/users/${await userId(staff.username)}`;
+    const fromPage = await client.post(`${own}/delete`, {}, { referer: `http://localhost${own}` });
+    expect(fromPage.status).toBe(400);
+    const page = await fromPage.text();
+    expect(page).toContain("You cannot delete your own account.");
+    expect(page).toContain(`href="${own}">Back`);
+    const garbled = await client.post(`${own}/delete`, {}, { referer: "::not a url::" });
     expect(garbled.status).toBe(400);
     expect(await garbled.text()).toContain('href="/admin/users">Back');
   });
@@ -260,12 +263,12 @@ describe("console forms", () => {
     expect(await userRow(user.username)).toMatchObject({ first_name: "", is_active: 1 });
   });
 
-  it("shows what was wrong with a form, and changes nothing", async () => {
+  it("shows a refused form again with the messages beside its fields and what was typed, changing nothing", async () => {
     const client = await signedIn(await staffUser());
     const { user } = await register();
     const id = await userId(user.username);
     const response = await client.post(`/admin/users/${id}`, {
-      first_name: "X",
+      first_name: "Typed",
       last_name: "",
       email: "not-an-address",
       date_of_birth: "1990-02-30",
@@ -274,9 +277,45 @@ describe("console forms", () => {
     });
     expect(response.status).toBe(400);
     const page = await response.text();
-    expect(page).toContain("email: Enter a valid email address.");
-    expect(page).toContain("date of birth: Date has wrong format.");
+    expect(page).toContain("Nothing was saved: please correct what is marked.");
+    expect(page).toMatch(/id="email" name="email" type="email" value="not-an-address"[^>]*aria-invalid="true"/);
+    expect(page).toContain('<p class="field-error" id="email-error">Enter a valid email address.</p>');
+    expect(page).toContain('<p class="field-error" id="date_of_birth-error">Date has wrong format.');
+    expect(page).toContain('value="Typed"');
     expect(await userRow(user.username)).toMatchObject({ first_name: "" });
+  });
+
+  it("shows what the write refused (a taken address) on the form too", async () => {
+    const client = await signedIn(await staffUser());
+    const { user } = await register();
+    const other = await register();
+    const id = await userId(user.username);
+    const response = await client.post(`/admin/users/${id}`, {
+      first_name: "",
+      last_name: "",
+      email: other.user.email,
+      date_of_birth: "",
+      plan: "1",
+      is_active: "on",
+    });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain("A user is already registered with this e-mail address.");
+  });
+
+  it("shows a refused plan form open, on its plan, with what was typed", async () => {
+    const client = await signedIn(await staffUser());
+    const pro = await planIdByName("Pro");
+    const response = await client.post(`/admin/plans/${pro}`, {
+      name: "Pro",
+      stripe_monthly_price_id: "price_missing_pro",
+      "limit.ai_responses": "100",
+      "window.ai_responses": "86400",
+    });
+    expect(response.status).toBe(400);
+    const page = await response.text();
+    expect(page).toContain(`<details class="plan" id="plan-${pro}" open="">`);
+    expect(page).toContain("No such price in Stripe: price_missing_pro.");
+    expect(page).toContain('value="price_missing_pro"');
   });
 
   it("edits a plan's quotas from its form: an empty limit removes that quota", async () => {

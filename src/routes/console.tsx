@@ -6,7 +6,7 @@ import { clientInfo } from "../client-info";
 import { fieldErrorsFromZod, NonFieldError, ValidationError } from "../errors";
 import { logIn } from "../auth/accounts";
 import { clearSessionCookies, requireCsrf, setSessionCookies } from "../auth/cookies";
-import { requireUser } from "../auth/middleware";
+import { requireUser, type SignedInEnv } from "../auth/middleware";
 import { loginAttemptLimiter, loginIpLimit } from "../auth/rate-limit";
 import { endSession } from "../auth/sessions";
 import { actorOf, staffOnly } from "../admin/staff";
@@ -23,6 +23,7 @@ import { createPlan, deletePlan, editPlan, listPlans, planChoices } from "../adm
 import { outboxPage, resendMessage, stripeEventPage } from "../admin/operations";
 import { CONSOLE_CSS, CONSOLE_ICON, CONSOLE_JS } from "../admin/console/assets";
 import { chrome, consoleHeaders, renderConsoleError, safeNext } from "../admin/console/chrome";
+import type { FormProblem } from "../admin/console/layout";
 import { SignInPage } from "../admin/console/sign-in";
 import { UsersPage } from "../admin/console/users";
 import { UserPage } from "../admin/console/user";
@@ -52,6 +53,39 @@ function valid<T extends z.ZodType>(target: Target, schema: T) {
   });
 }
 const idParam = valid("param", idParamsSchema);
+
+/**
+ * A form post: the form read by `schema`, then `write`. What either refuses (a ValidationError: a bad
+ * value, a taken address, a price Stripe does not know) comes back as the form's own page — `page` —
+ * with the messages beside the fields and what was typed kept; other errors go to the error pages.
+ */
+async function submitForm<T extends z.ZodType>(
+  c: Context,
+  form: string,
+  schema: T,
+  page: (problem: FormProblem) => Promise<Response>,
+  write: (input: z.output<T>) => Promise<Response>,
+): Promise<Response> {
+  const body = await c.req.parseBody();
+  const values = Object.fromEntries(
+    Object.entries(body).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
+  );
+  const parsed = schema.safeParse(values);
+  if (!parsed.success) return page({ form, errors: fieldErrorsFromZod(parsed.error), values });
+  try {
+    return await write(parsed.data);
+  } catch (error) {
+    // Not swallowed: shown, on the form it is about.
+    if (error instanceof ValidationError) return page({ form, errors: error.fields, values });
+    throw error;
+  }
+}
+
+/** The plans page again, with a refused plan form's messages. */
+function plansPage(c: Context<SignedInEnv>) {
+  return async (problem: FormProblem) =>
+    c.html(<PlansPage chrome={chrome(c, "plans")} plans={await listPlans(c.var)} problem={problem} />, 400);
+}
 
 function staticFile(body: string, type: string) {
   return (c: Context) => c.body(body, 200, { "content-type": type, "cache-control": "public, max-age=3600" });
@@ -112,12 +146,17 @@ consoleRoutes
     const [detail, plans] = await Promise.all([userDetail(c.var, c.env, c.req.valid("param").id), planChoices(c.var)]);
     return c.html(<UserPage chrome={chrome(c, "users")} detail={detail} plans={plans} />);
   })
-  .post("/users/:id", ...staffPage, idParam, valid("form", userFormSchema), async (c) => {
+  .post("/users/:id", ...staffPage, idParam, async (c) => {
     const { id } = c.req.valid("param");
-    const edit = staffEditOf(c.req.valid("form"));
-    const { changed, followUp } = await editUser(c.var, c.env, actorOf(c.var.principal), id, edit);
-    if (followUp) runAfterResponse(c, "e-mail change notice", followUp);
-    return c.redirect(`/admin/users/${id}?notice=${changed.length > 0 ? "saved" : "unchanged"}`, 303);
+    const userPage = async (problem: FormProblem) => {
+      const [detail, plans] = await Promise.all([userDetail(c.var, c.env, id), planChoices(c.var)]);
+      return c.html(<UserPage chrome={chrome(c, "users")} detail={detail} plans={plans} problem={problem} />, 400);
+    };
+    return submitForm(c, "account", userFormSchema, userPage, async (input) => {
+      const { changed, followUp } = await editUser(c.var, c.env, actorOf(c.var.principal), id, staffEditOf(input));
+      if (followUp) runAfterResponse(c, "e-mail change notice", followUp);
+      return c.redirect(`/admin/users/${id}?notice=${changed.length > 0 ? "saved" : "unchanged"}`, 303);
+    });
   })
   .post("/users/:id/end-sessions", ...staffPage, idParam, async (c) => {
     const { id } = c.req.valid("param");
@@ -137,15 +176,18 @@ consoleRoutes
   .get("/plans", ...staffPage, async (c) =>
     c.html(<PlansPage chrome={chrome(c, "plans")} plans={await listPlans(c.var)} />),
   )
-  .post("/plans", ...staffPage, valid("form", planCreateFormSchema), async (c) => {
-    const input = c.req.valid("form");
-    const plan = await createPlan(c.var, actorOf(c.var.principal), { ...planEditOf(input), name: input.name });
-    return c.redirect(`/admin/plans?notice=plan-added#plan-${plan.id}`, 303);
-  })
-  .post("/plans/:id", ...staffPage, idParam, valid("form", planUpdateFormSchema), async (c) => {
+  .post("/plans", ...staffPage, async (c) =>
+    submitForm(c, "new", planCreateFormSchema, plansPage(c), async (input) => {
+      const plan = await createPlan(c.var, actorOf(c.var.principal), { ...planEditOf(input), name: input.name });
+      return c.redirect(`/admin/plans?notice=plan-added#plan-${plan.id}`, 303);
+    }),
+  )
+  .post("/plans/:id", ...staffPage, idParam, async (c) => {
     const { id } = c.req.valid("param");
-    await editPlan(c.var, actorOf(c.var.principal), id, planEditOf(c.req.valid("form")));
-    return c.redirect(`/admin/plans?notice=plan-saved#plan-${id}`, 303);
+    return submitForm(c, `p${id}`, planUpdateFormSchema, plansPage(c), async (input) => {
+      await editPlan(c.var, actorOf(c.var.principal), id, planEditOf(input));
+      return c.redirect(`/admin/plans?notice=plan-saved#plan-${id}`, 303);
+    });
   })
   .post("/plans/:id/delete", ...staffPage, idParam, async (c) => {
     await deletePlan(c.var, actorOf(c.var.principal), c.req.valid("param").id);

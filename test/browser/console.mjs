@@ -167,6 +167,18 @@ describe("the admin console in Chromium", () => {
     await page.getByRole("link", { name: customer.username }).click();
     await page.getByRole("heading", { name: "Sessions" }).waitFor();
 
+    // A refusal comes back on the form itself, beside the field, with what was typed.
+    await page.getByLabel("E-mail").fill(outsider.email);
+    await page.getByLabel("First name").fill("Ada");
+    await page.getByRole("button", { name: "Save" }).click();
+    assert.equal(
+      await page.locator("#email-error").textContent(),
+      "A user is already registered with this e-mail address.",
+    );
+    assert.equal(await page.getByLabel("First name").inputValue(), "Ada");
+    await shot(page, "user-form-refused");
+    await page.getByLabel("E-mail").fill(customer.email.toLowerCase());
+
     await page.getByLabel("Plan").selectOption({ label: "Pro" });
     await page.getByRole("button", { name: "Save" }).click();
     assert.equal(await page.getByRole("status").textContent(), "Saved.");

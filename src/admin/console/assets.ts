@@ -51,6 +51,8 @@ h2 { font-size: 1.1rem; margin: 0 0 .75rem; }
 label { display: block; font-weight: 600; font-size: .85rem; margin-bottom: .3rem; }
 .field { margin-bottom: .9rem; }
 .hint { color: var(--muted); font-size: .82rem; margin-top: .25rem; font-weight: 400; }
+.field-error { color: var(--danger); font-size: .85rem; margin: .3rem 0 0; font-weight: 500; }
+[aria-invalid="true"] { border-color: var(--danger); }
 input[type=text], input[type=email], input[type=password], input[type=search], input[type=number], input[type=date],
 select, textarea {
   width: 100%; font: inherit; color: inherit; background: var(--panel); border: 1px solid var(--line);

@@ -1,6 +1,7 @@
 import type { Child } from "hono/jsx";
 import { raw } from "hono/html";
 import { CSRF_FORM_FIELD } from "../../auth/cookies";
+import type { FieldErrors } from "../../errors";
 
 export type Section = "users" | "plans" | "operations" | "audit";
 
@@ -193,7 +194,55 @@ export function Table(props: { columns: Column[]; rows: Child[]; empty: string }
   );
 }
 
-/** A labelled input. */
+/**
+ * A form that was refused: what was wrong, by field, and what was typed — shown again in place of the
+ * stored values, so nothing typed is lost. `form` names which of a page's forms it was.
+ */
+export interface FormProblem {
+  form: string;
+  errors: FieldErrors;
+  values: Record<string, string>;
+}
+
+/** What a field of this form shows: what was typed into it when the form was refused, else `stored`. */
+export function shownValue(problem: FormProblem | undefined, name: string, stored: string): string {
+  return problem ? (problem.values[name] ?? "") : stored;
+}
+
+/** A box of this form is ticked: as it was sent when the form was refused, else as `stored`. */
+export function shownTick(problem: FormProblem | undefined, name: string, stored: boolean): boolean {
+  return problem ? problem.values[name] !== undefined : stored;
+}
+
+/** The messages of a refused form that belong to no field shown (or to every field), at its top. */
+export function FormErrors({ problem, fields }: { problem?: FormProblem; fields: string[] }) {
+  if (!problem) return null;
+  const loose = Object.entries(problem.errors).filter(([field]) => !fields.includes(field));
+  return (
+    <div class="notice error" role="alert">
+      Nothing was saved: please correct what is marked.
+      {loose.length > 0 && (
+        <ul>
+          {loose.flatMap(([field, messages]) =>
+            messages.map((m) => <li>{field === "non_field_errors" ? m : `${field.replaceAll("_", " ")}: ${m}`}</li>),
+          )}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+/** The messages about one field, tied to it for screen readers (`aria-describedby`). */
+function FieldMessages({ id, messages }: { id: string; messages?: string[] }) {
+  if (!messages || messages.length === 0) return null;
+  return (
+    <p class="field-error" id={`${id}-error`}>
+      {messages.join(" ")}
+    </p>
+  );
+}
+
+/** A labelled input; in a refused form it shows what was typed, and its messages beside it. */
 export function Field(props: {
   id: string;
   name?: string;
@@ -203,19 +252,25 @@ export function Field(props: {
   required?: boolean;
   readonly?: boolean;
   hint?: string;
+  problem?: FormProblem;
 }) {
+  const name = props.name ?? props.id;
+  const messages = props.problem?.errors[name];
   return (
     <div class="field">
       <label for={props.id}>{props.label}</label>
       <input
         id={props.id}
-        name={props.name ?? props.id}
+        name={name}
         type={props.type ?? "text"}
-        value={props.value}
+        value={shownValue(props.problem, name, props.value)}
         required={props.required}
         readonly={props.readonly}
         autocomplete="off"
+        aria-invalid={messages ? "true" : undefined}
+        aria-describedby={messages ? `${props.id}-error` : undefined}
       />
+      <FieldMessages id={props.id} messages={messages} />
       {props.hint && <p class="hint">{props.hint}</p>}
     </div>
   );

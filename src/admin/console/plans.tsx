@@ -2,20 +2,37 @@ import type { StaffPlanView } from "../../db/plans";
 import type { PlanRow } from "../../db/schema";
 import { planPrice, type Billing } from "../../billing/prices";
 import { isKeptPlan } from "../plans";
-import { Field, Page, PostForm, Section, Table, windowText, type Chrome } from "./layout";
+import { Field, FormErrors, Page, PostForm, Section, Table, windowText, type Chrome, type FormProblem } from "./layout";
 
 function price(plan: PlanRow, billing: Billing) {
   const p = planPrice(plan, billing);
   return p ? `${p.amount} ${p.currency} / ${p.interval}` : "—";
 }
 
-/** The fields of a plan form; `prefix` keeps the ids of the page's many forms apart. */
-function PlanFields({ prefix, view, scopes }: { prefix: string; view?: StaffPlanView; scopes: string[] }) {
+/** The plan form's fields (what its messages can be about; any other goes to the top of the form). */
+const PLAN_FIELDS = [
+  "name",
+  "description",
+  "sort_order",
+  "stripe_monthly_price_id",
+  "stripe_yearly_price_id",
+  "quotas",
+];
+
+/**
+ * The fields of a plan form; `prefix` keeps the ids of the page's many forms apart, and names the form
+ * a refused submission (`problem`) belongs to.
+ */
+function PlanFields(props: { prefix: string; view?: StaffPlanView; scopes: string[]; problem?: FormProblem }) {
+  const { prefix, view, scopes } = props;
+  const problem = props.problem?.form === prefix ? props.problem : undefined;
   const plan = view?.plan;
   return (
     <>
+      <FormErrors problem={problem} fields={PLAN_FIELDS} />
       <div class="grid tight">
         <Field
+          problem={problem}
           id={`${prefix}-name`}
           name="name"
           label="Name"
@@ -24,6 +41,7 @@ function PlanFields({ prefix, view, scopes }: { prefix: string; view?: StaffPlan
           readonly={plan !== undefined && isKeptPlan(plan)}
         />
         <Field
+          problem={problem}
           id={`${prefix}-sort_order`}
           name="sort_order"
           label="Order"
@@ -31,9 +49,16 @@ function PlanFields({ prefix, view, scopes }: { prefix: string; view?: StaffPlan
           value={String(plan?.sortOrder ?? 0)}
         />
       </div>
-      <Field id={`${prefix}-description`} name="description" label="Description" value={plan?.description ?? ""} />
+      <Field
+        problem={problem}
+        id={`${prefix}-description`}
+        name="description"
+        label="Description"
+        value={plan?.description ?? ""}
+      />
       <div class="grid tight">
         <Field
+          problem={problem}
           id={`${prefix}-monthly`}
           name="stripe_monthly_price_id"
           label="Monthly price id"
@@ -41,6 +66,7 @@ function PlanFields({ prefix, view, scopes }: { prefix: string; view?: StaffPlan
           hint="A Stripe price (price_…); checked with Stripe on save. Empty: not sold monthly."
         />
         <Field
+          problem={problem}
           id={`${prefix}-yearly`}
           name="stripe_yearly_price_id"
           label="Yearly price id"
@@ -49,12 +75,14 @@ function PlanFields({ prefix, view, scopes }: { prefix: string; view?: StaffPlan
       </div>
       <fieldset>
         <legend>Quotas (an empty limit means unlimited)</legend>
+        {problem?.errors.quotas && <p class="field-error">{problem.errors.quotas.join(" ")}</p>}
         <div class="quota-grid">
           {scopes.map((scope) => {
             const quota = view?.quotas.find((q) => q.scope === scope);
             return (
               <div>
                 <Field
+                  problem={problem}
                   id={`${prefix}-limit-${scope}`}
                   name={`limit.${scope}`}
                   label={`${scope} limit`}
@@ -62,6 +90,7 @@ function PlanFields({ prefix, view, scopes }: { prefix: string; view?: StaffPlan
                   value={quota ? String(quota.limit) : ""}
                 />
                 <Field
+                  problem={problem}
                   id={`${prefix}-window-${scope}`}
                   name={`window.${scope}`}
                   label={`${scope} window (seconds)`}
@@ -72,9 +101,24 @@ function PlanFields({ prefix, view, scopes }: { prefix: string; view?: StaffPlan
             );
           })}
           <div>
-            <Field id={`${prefix}-new-scope`} name="new_scope" label="New quota scope" value="" hint="e.g. exports" />
-            <Field id={`${prefix}-new-limit`} name="new_limit" label="New quota limit" type="number" value="" />
             <Field
+              problem={problem}
+              id={`${prefix}-new-scope`}
+              name="new_scope"
+              label="New quota scope"
+              value=""
+              hint="e.g. exports"
+            />
+            <Field
+              problem={problem}
+              id={`${prefix}-new-limit`}
+              name="new_limit"
+              label="New quota limit"
+              type="number"
+              value=""
+            />
+            <Field
+              problem={problem}
               id={`${prefix}-new-window`}
               name="new_window"
               label="New quota window (seconds)"
@@ -88,8 +132,8 @@ function PlanFields({ prefix, view, scopes }: { prefix: string; view?: StaffPlan
   );
 }
 
-export function PlansPage(props: { chrome: Chrome; plans: StaffPlanView[] }) {
-  const { chrome, plans } = props;
+export function PlansPage(props: { chrome: Chrome; plans: StaffPlanView[]; problem?: FormProblem }) {
+  const { chrome, plans, problem } = props;
   const scopes = [...new Set(plans.flatMap((v) => v.quotas.map((q) => q.scope)))].sort();
   return (
     <Page title="Plans" chrome={chrome}>
@@ -123,13 +167,13 @@ export function PlansPage(props: { chrome: Chrome; plans: StaffPlanView[] }) {
       />
       <h2 class="spaced-heading">Edit</h2>
       {plans.map((view) => (
-        <details class="plan" id={`plan-${view.plan.id}`}>
+        <details class="plan" id={`plan-${view.plan.id}`} open={problem?.form === `p${view.plan.id}`}>
           <summary>
             {view.plan.name} <span class="badge">{view.users === 1 ? "1 user" : `${view.users} users`}</span>
           </summary>
           <div class="body">
             <PostForm action={`/admin/plans/${view.plan.id}`} csrf={chrome.csrf}>
-              <PlanFields prefix={`p${view.plan.id}`} view={view} scopes={scopes} />
+              <PlanFields prefix={`p${view.plan.id}`} view={view} scopes={scopes} problem={problem} />
               <button type="submit">Save plan</button>
             </PostForm>
             <PostForm
@@ -152,7 +196,7 @@ export function PlansPage(props: { chrome: Chrome; plans: StaffPlanView[] }) {
       ))}
       <Section id="add" title="Add plan" class="spaced">
         <PostForm action="/admin/plans" csrf={chrome.csrf}>
-          <PlanFields prefix="new" scopes={scopes} />
+          <PlanFields prefix="new" scopes={scopes} problem={problem} />
           <button type="submit">Add plan</button>
         </PostForm>
       </Section>

@@ -1,6 +1,20 @@
 import { subscriptionStillBills, type StaffUserDetail } from "../users";
 import type { AuditRow, PlanRow } from "../../db/schema";
-import { Field, Page, PostForm, Section, Table, When, windowText, YesNo, type Chrome } from "./layout";
+import {
+  Field,
+  FormErrors,
+  Page,
+  PostForm,
+  Section,
+  shownTick,
+  shownValue,
+  Table,
+  When,
+  windowText,
+  YesNo,
+  type Chrome,
+  type FormProblem,
+} from "./layout";
 
 interface AuditedQuota {
   scope: string;
@@ -67,26 +81,40 @@ export function AuditTable({ rows, about = true }: { rows: AuditRow[]; about?: b
   );
 }
 
-function AccountForm({ detail, plans, csrf }: { detail: StaffUserDetail; plans: PlanRow[]; csrf: string }) {
-  const { user } = detail;
+/** The account form's fields (what its messages can be about; any other goes to the top of the form). */
+const ACCOUNT_FIELDS = ["first_name", "last_name", "email", "date_of_birth", "plan"];
+
+function AccountForm(props: { detail: StaffUserDetail; plans: PlanRow[]; csrf: string; problem?: FormProblem }) {
+  const { user } = props.detail;
+  const problem = props.problem;
+  const planMessages = problem?.errors.plan;
+  const chosenPlan = shownValue(problem, "plan", String(user.planId));
   return (
     <Section id="account" title="Account">
-      <PostForm action={`/admin/users/${user.id}`} csrf={csrf}>
+      <PostForm action={`/admin/users/${user.id}`} csrf={props.csrf}>
+        <FormErrors problem={problem} fields={ACCOUNT_FIELDS} />
         <div class="grid tight">
-          <Field id="first_name" label="First name" value={user.firstName} />
-          <Field id="last_name" label="Last name" value={user.lastName} />
-          <Field id="email" label="E-mail" type="email" value={user.email} />
-          <Field id="date_of_birth" label="Date of birth" type="date" value={user.dateOfBirth ?? ""} />
+          <Field id="first_name" label="First name" value={user.firstName} problem={problem} />
+          <Field id="last_name" label="Last name" value={user.lastName} problem={problem} />
+          <Field id="email" label="E-mail" type="email" value={user.email} problem={problem} />
+          <Field
+            id="date_of_birth"
+            label="Date of birth"
+            type="date"
+            value={user.dateOfBirth ?? ""}
+            problem={problem}
+          />
         </div>
         <div class="field">
           <label for="plan">Plan</label>
-          <select id="plan" name="plan">
-            {plans.map((plan) => (
-              <option value={String(plan.id)} selected={plan.id === user.planId}>
+          <select id="plan" name="plan" aria-invalid={planMessages ? "true" : undefined}>
+            {props.plans.map((plan) => (
+              <option value={String(plan.id)} selected={String(plan.id) === chosenPlan}>
                 {plan.name}
               </option>
             ))}
           </select>
+          {planMessages && <p class="field-error">{planMessages.join(" ")}</p>}
           <p class="hint">A plan chosen here is recorded as set by hand; only a newer Stripe event changes it.</p>
         </div>
         <label class="check" for="is_active">
@@ -94,13 +122,13 @@ function AccountForm({ detail, plans, csrf }: { detail: StaffUserDetail; plans: 
             id="is_active"
             name="is_active"
             type="checkbox"
-            checked={user.isActive}
+            checked={shownTick(problem, "is_active", user.isActive)}
             data-confirm-untick={`Deactivate ${user.username}? Every session of theirs ends at once.`}
           />
           Active
         </label>
         <label class="check" for="is_staff">
-          <input id="is_staff" name="is_staff" type="checkbox" checked={user.isStaff} />
+          <input id="is_staff" name="is_staff" type="checkbox" checked={shownTick(problem, "is_staff", user.isStaff)} />
           Staff
         </label>
         <button type="submit">Save</button>
@@ -280,7 +308,7 @@ function Actions({ detail, csrf }: { detail: StaffUserDetail; csrf: string }) {
   );
 }
 
-export function UserPage(props: { chrome: Chrome; detail: StaffUserDetail; plans: PlanRow[] }) {
+export function UserPage(props: { chrome: Chrome; detail: StaffUserDetail; plans: PlanRow[]; problem?: FormProblem }) {
   const { detail, chrome } = props;
   const { user } = detail;
   return (
@@ -296,7 +324,7 @@ export function UserPage(props: { chrome: Chrome; detail: StaffUserDetail; plans
         {user.email} · user #{user.id}
       </p>
       <div class="grid">
-        <AccountForm detail={detail} plans={props.plans} csrf={chrome.csrf} />
+        <AccountForm detail={detail} plans={props.plans} csrf={chrome.csrf} problem={props.problem} />
         <div class="stack">
           <Billing detail={detail} />
           <Actions detail={detail} csrf={chrome.csrf} />
