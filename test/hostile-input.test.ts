@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { bearer, call, decodePayload, register, signWithTestSecret } from "./kit";
 import { deleteUserRow, updateUserRow } from "./db";
 import { mailTo, resetLink } from "./mail";
+import { PLAN_FIELDS } from "../src/schemas/admin";
 
 /** Every table a request could change, except the audit trail and the mail log. */
 const STATE_TABLES = ["users", "plans", "sessions", "one_time_tokens", "stripe_events"];
@@ -42,15 +43,6 @@ interface Endpoint {
   /** Called by staff (the admin API); `{target}` is another user's id. */
   staff?: boolean;
 }
-
-const PLAN_FIELDS = [
-  "name",
-  "description",
-  "sort_order",
-  "stripe_monthly_price_id",
-  "stripe_yearly_price_id",
-  "quotas",
-];
 
 const ENDPOINTS: Endpoint[] = [
   { method: "POST", path: "/auth/registration/", fields: ["username", "email", "password1", "password2"] },

@@ -229,6 +229,9 @@ export const planUpdateSchema = body({ name: text(100).optional(), ...planFields
 
 export type PlanInput = z.infer<typeof planUpdateSchema>;
 
+/** Every field a plan is written with (its form's fields, and what a refusal can name). */
+export const PLAN_FIELDS = Object.keys(planUpdateSchema.shape);
+
 /** The API's snake_case plan fields as the domain's. */
 export function planEditOf(input: PlanInput) {
   return {

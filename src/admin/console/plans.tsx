@@ -1,6 +1,7 @@
 import type { StaffPlanView } from "../../db/plans";
 import type { PlanRow } from "../../db/schema";
 import { planPrice, type Billing } from "../../billing/prices";
+import { PLAN_FIELDS } from "../../schemas/admin";
 import { isKeptPlan } from "../plans";
 import { Field, FormErrors, Page, PostForm, Section, Table, windowText, type Chrome, type FormProblem } from "./layout";
 
@@ -8,16 +9,6 @@ function price(plan: PlanRow, billing: Billing) {
   const p = planPrice(plan, billing);
   return p ? `${p.amount} ${p.currency} / ${p.interval}` : "—";
 }
-
-/** The plan form's fields (what its messages can be about; any other goes to the top of the form). */
-const PLAN_FIELDS = [
-  "name",
-  "description",
-  "sort_order",
-  "stripe_monthly_price_id",
-  "stripe_yearly_price_id",
-  "quotas",
-];
 
 /**
  * The fields of a plan form; `prefix` keeps the ids of the page's many forms apart, and names the form
