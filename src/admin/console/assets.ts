@@ -8,7 +8,7 @@ export const CONSOLE_CSS = `
   --bg: #f6f7f9; --panel: #fff; --text: #1d2330; --muted: #5d6675; --line: #e2e5ea;
   --accent: #4f46e5; --accent-text: #fff; --accent-soft: #eef0ff;
   --ok: #117a43; --ok-soft: #e3f6ea; --warn: #9a5b00; --warn-soft: #fff3dc;
-  --danger: #b42318; --danger-soft: #fde8e6; --focus: #7c74ff;
+  --danger: #b42318; --danger-soft: #fde8e6; --on-danger: #fff; --focus: #7c74ff;
   --radius: 10px; --shadow: 0 1px 2px rgb(16 24 40 / 6%), 0 1px 3px rgb(16 24 40 / 8%);
 }
 @media (prefers-color-scheme: dark) {
@@ -16,7 +16,7 @@ export const CONSOLE_CSS = `
     --bg: #12151b; --panel: #1a1e26; --text: #e7e9ee; --muted: #9aa3b2; --line: #2c323d;
     --accent: #8b85ff; --accent-text: #12151b; --accent-soft: #262a48;
     --ok: #5fd39a; --ok-soft: #15321f; --warn: #f0b45c; --warn-soft: #3a2a10;
-    --danger: #ff8a80; --danger-soft: #3d1a18; --focus: #a9a4ff;
+    --danger: #ff8a80; --danger-soft: #3d1a18; --on-danger: #12151b; --focus: #a9a4ff;
   }
 }
 * { box-sizing: border-box; }
@@ -68,7 +68,7 @@ button, .button {
   display: inline-flex; align-items: center; gap: .4rem;
 }
 button.secondary, .button.secondary { background: var(--panel); color: var(--text); border-color: var(--line); }
-button.danger { background: var(--danger); border-color: var(--danger); color: #fff; }
+button.danger { background: var(--danger); border-color: var(--danger); color: var(--on-danger); }
 button.link { background: none; border: none; color: var(--accent); padding: 0; min-height: 0; font-weight: 500; }
 button:disabled { opacity: .5; cursor: not-allowed; }
 .actions { display: flex; gap: .6rem; flex-wrap: wrap; align-items: center; }
