@@ -99,7 +99,11 @@ export function startFakeStripe(port = 12111) {
         url: `https://billing.stripe.test/p/session/${id}`,
       });
     }
+    // Every subscription exists but those named `sub_missing…`.
     const cancel = /^\/v1\/subscriptions\/(sub_[^/]+)$/.exec(url.pathname);
+    if (req.method === "DELETE" && cancel?.[1].startsWith("sub_missing")) {
+      return stripeError(res, 404, "invalid_request_error", `No such subscription: '${cancel[1]}'`);
+    }
     if (req.method === "DELETE" && cancel) {
       const now = Math.floor(Date.now() / 1000);
       return send(res, { id: cancel[1], object: "subscription", status: "canceled", canceled_at: now, ended_at: now });

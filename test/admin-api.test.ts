@@ -336,6 +336,18 @@ describe("DELETE /admin/api/users/{id}/", () => {
     expect(await userRow(target.user.username)).toBeNull();
   });
 
+  it("deletes a user whose billing subscription Stripe no longer has (deleted there, not yet told here)", async () => {
+    const member = await staff();
+    const target = await customer();
+    await updateUserRow(
+      { id: target.id },
+      { stripe_subscription_id: "sub_missing_1", stripe_subscription_status: "active" },
+    );
+    const response = await admin(`/users/${target.id}/?cancel_subscription=true`, member.headers, { method: "DELETE" });
+    expect(response.status).toBe(204);
+    expect(await userRow(target.user.username)).toBeNull();
+  });
+
   it("lets a canceled subscription's user go without a Stripe call, and refuses deleting oneself", async () => {
     const member = await staff();
     const target = await customer();
@@ -444,6 +456,12 @@ describe("/admin/api/plans/", () => {
       before: { quotas: [{ scope: "ai_responses", limit: 5, window_seconds: 3600 }] },
       after: { quotas: [{ scope: "ai_responses", limit: 1, window_seconds: 3600 }] },
     });
+  });
+
+  it("answers 404 for a plan that does not exist", async () => {
+    const member = await staff();
+    expect((await patch("/plans/99999/", member.headers, { description: "x" })).status).toBe(404);
+    expect((await admin("/plans/99999/", member.headers, { method: "DELETE" })).status).toBe(404);
   });
 
   it("keeps the Free plan: it can be edited, not renamed or deleted", async () => {

@@ -189,9 +189,20 @@ export function retrievePrice(stripe: StripeClient, priceId: string): Promise<St
   );
 }
 
-/** Cancels a subscription now (not at the period's end): what deleting its user requires. */
+/**
+ * Cancels a subscription now (not at the period's end): what deleting its user requires. One Stripe no
+ * longer has (deleted there, our status not told yet) is as cancelled as it gets.
+ */
 export async function cancelSubscription(stripe: StripeClient, subscriptionId: string): Promise<void> {
-  await callStripe(stripe, "cancel the subscription", z.object({ id: z.string() }), () =>
-    stripe.request("DELETE", `/v1/subscriptions/${encodeURIComponent(subscriptionId)}`),
-  );
+  try {
+    await callStripe(
+      stripe,
+      "cancel the subscription",
+      z.object({ id: z.string() }),
+      () => stripe.request("DELETE", `/v1/subscriptions/${encodeURIComponent(subscriptionId)}`),
+      true,
+    );
+  } catch (error) {
+    if (!(error instanceof NotFound)) throw error;
+  }
 }

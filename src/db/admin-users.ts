@@ -1,6 +1,9 @@
 import { and, asc, desc, eq, gte, inArray, isNull, lt, or, sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import type { Database } from "./client";
-import { auditLog, outbox, planQuotas, plans, securityEvents, users, type UserRow } from "./schema";
+import { selectAuditEntries } from "./audit";
+import { outbox, plans, users, type UserRow } from "./schema";
+import { quotaAccountOf, quotaAccountReads } from "./quotas";
+import { selectSecurityEvents } from "./security-events";
 import { listLiveSessions } from "./sessions";
 import { lowerEmail, usernameKey } from "./users";
 
@@ -78,28 +81,14 @@ export const RECENT_ROWS = 20;
  * sessions, and the newest security events and audit entries.
  */
 export async function readUserForStaff(db: Database, userId: number, now: Date) {
-  const planOfUser = sql`(select ${users.planId} from ${users} where ${users.id} = ${userId})`;
-  const [[user], [plan], quotas, scopes, sessions, events, audit] = await db.batch([
-    selectUserById(db, userId),
-    selectPlanOfUser(db, userId),
-    db.select().from(planQuotas).where(eq(planQuotas.planId, planOfUser)).orderBy(planQuotas.scope),
-    db.selectDistinct({ scope: planQuotas.scope }).from(planQuotas),
+  const [user, plan, quotas, scopes, sessions, events, audit] = await db.batch([
+    ...quotaAccountReads(db, userId),
     listLiveSessions(db, userId, now),
-    db
-      .select()
-      .from(securityEvents)
-      .where(eq(securityEvents.userId, userId))
-      .orderBy(desc(securityEvents.createdAt), desc(securityEvents.id))
-      .limit(RECENT_ROWS),
-    db
-      .select()
-      .from(auditLog)
-      .where(and(eq(auditLog.targetType, "user"), eq(auditLog.targetId, userId)))
-      .orderBy(desc(auditLog.id))
-      .limit(RECENT_ROWS),
+    selectSecurityEvents(db, userId).limit(RECENT_ROWS),
+    selectAuditEntries(db, { type: "user", id: userId }).limit(RECENT_ROWS),
   ]);
-  if (!user) return undefined;
-  return { user, plan: plan ?? null, quotas, knownScopes: scopes.map((s) => s.scope), sessions, events, audit };
+  const account = quotaAccountOf(user, plan, quotas, scopes);
+  return account && { ...account, sessions, events, audit };
 }
 
 export type StaffUserView = NonNullable<Awaited<ReturnType<typeof readUserForStaff>>>;

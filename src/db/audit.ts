@@ -43,16 +43,21 @@ export function insertAuditEntryIf(db: Database, entry: AuditEntry, now: Date, c
   );
 }
 
+type AuditSubject = { type: AuditRow["targetType"]; id: number } | undefined;
+
+const aboutSubject = (target: AuditSubject) =>
+  target ? and(eq(auditLog.targetType, target.type), eq(auditLog.targetId, target.id)) : undefined;
+
+/** Entries newest first — every entry, or those about one object (limit it). */
+export function selectAuditEntries(db: Database, target: AuditSubject) {
+  return db.select().from(auditLog).where(aboutSubject(target)).orderBy(desc(auditLog.id));
+}
+
 /** A page of entries, newest first — every entry, or those about one object — and how many there are. */
-export async function listAuditEntries(
-  db: Database,
-  target: { type: AuditRow["targetType"]; id: number } | undefined,
-  page: { offset: number; limit: number },
-) {
-  const where = target ? and(eq(auditLog.targetType, target.type), eq(auditLog.targetId, target.id)) : undefined;
+export async function listAuditEntries(db: Database, target: AuditSubject, page: { offset: number; limit: number }) {
   const [rows, [total]] = await db.batch([
-    db.select().from(auditLog).where(where).orderBy(desc(auditLog.id)).limit(page.limit).offset(page.offset),
-    db.select({ total: count() }).from(auditLog).where(where),
+    selectAuditEntries(db, target).limit(page.limit).offset(page.offset),
+    db.select({ total: count() }).from(auditLog).where(aboutSubject(target)),
   ]);
   return { rows, total: total?.total ?? 0 };
 }

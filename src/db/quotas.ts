@@ -1,4 +1,4 @@
-import { and, asc, eq, exists, gt, or, sql } from "drizzle-orm";
+import { and, asc, eq, exists, gt, or, sql, type SQL } from "drizzle-orm";
 import type { Database } from "./client";
 import { planQuotas, plans, sessions, users, type PlanQuotaRow, type PlanRow, type UserRow } from "./schema";
 import { sessionIsLive } from "./sessions";
@@ -29,18 +29,36 @@ export async function findQuotaAccount(
           .where(and(eq(sessions.id, who.sessionId), eq(sessions.userId, users.id), sessionIsLive(now))),
       )
     : eq(users.isActive, true);
-  const planOfUser = sql`(select ${users.planId} from ${users} where ${users.id} = ${who.userId})`;
-  const [[user], [plan], quotas, scopes] = await db.batch([
+  const [user, plan, quotas, scopes] = await db.batch(quotaAccountReads(db, who.userId, liveSession));
+  return quotaAccountOf(user, plan, quotas, scopes);
+}
+
+/**
+ * The four single-table reads of a `QuotaAccount` — the user (where `condition` holds too), its plan,
+ * the plan's quotas and every known scope — for a batch (add reads to it; read it with `quotaAccountOf`).
+ */
+export function quotaAccountReads(db: Database, userId: number, condition?: SQL) {
+  const planOfUser = sql`(select ${users.planId} from ${users} where ${users.id} = ${userId})`;
+  return [
     db
       .select()
       .from(users)
-      .where(and(eq(users.id, who.userId), liveSession)),
+      .where(and(eq(users.id, userId), condition)),
     db.select().from(plans).where(eq(plans.id, planOfUser)),
-    db.select().from(planQuotas).where(eq(planQuotas.planId, planOfUser)),
+    db.select().from(planQuotas).where(eq(planQuotas.planId, planOfUser)).orderBy(planQuotas.scope),
     db.selectDistinct({ scope: planQuotas.scope }).from(planQuotas),
-  ]);
+  ] as const;
+}
+
+export function quotaAccountOf(
+  users: UserRow[],
+  plans: PlanRow[],
+  quotas: PlanQuotaRow[],
+  scopes: Array<{ scope: string }>,
+): QuotaAccount | undefined {
+  const [user] = users;
   if (!user) return undefined;
-  return { user, plan: plan ?? null, quotas, knownScopes: scopes.map((s) => s.scope) };
+  return { user, plan: plans[0] ?? null, quotas, knownScopes: scopes.map((s) => s.scope) };
 }
 
 /** The plan after this one in display order (the first plan when there is none): what to upgrade to. */

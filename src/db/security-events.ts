@@ -25,16 +25,19 @@ export function insertSecurityEvent(
   return db.insert(securityEvents).values({ userId, type, ip: client.ip, userAgent: client.userAgent, createdAt: now });
 }
 
+/** A user's events, newest first (limit it). */
+export function selectSecurityEvents(db: Database, userId: number) {
+  return db
+    .select()
+    .from(securityEvents)
+    .where(eq(securityEvents.userId, userId))
+    .orderBy(desc(securityEvents.createdAt), desc(securityEvents.id));
+}
+
 /** One page of a user's events, newest first, and how many there are in all. */
 export async function listSecurityEvents(db: Database, userId: number, page: { offset: number; limit: number }) {
   const [rows, [total]] = await db.batch([
-    db
-      .select()
-      .from(securityEvents)
-      .where(eq(securityEvents.userId, userId))
-      .orderBy(desc(securityEvents.createdAt), desc(securityEvents.id))
-      .limit(page.limit)
-      .offset(page.offset),
+    selectSecurityEvents(db, userId).limit(page.limit).offset(page.offset),
     db.select({ total: count() }).from(securityEvents).where(eq(securityEvents.userId, userId)),
   ]);
   return { rows, total: total?.total ?? 0 };

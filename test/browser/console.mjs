@@ -115,6 +115,12 @@ describe("npm run createsuperuser", () => {
     assert.equal((await api("/auth/login/", { username: weak.username, password: "password" })).status, 400);
   });
 
+  it("refuses an e-mail address that is another account's", async () => {
+    const refused = createSuperuser({ username: `dup${run}`, email: customer.email }, "a-long-enough-passphrase");
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /is the address of another account/);
+  });
+
   it("promotes an existing account, keeping its password", async () => {
     const member = { username: `promo${run}`, email: `promo${run}@example.com`, password: "promoted-passphrase-1" };
     assert.equal((await register(member)).status, 201);
