@@ -4,6 +4,7 @@
  */
 import { eq, sql } from "drizzle-orm";
 import { Hono } from "hono";
+import { tokenKeysFor } from "../src/auth/keys";
 import { hashPassword } from "../src/auth/password";
 import { newSessionGrant, recordNewSession, signSessionTokens } from "../src/auth/sessions";
 import { createDb } from "../src/db/client";
@@ -92,7 +93,8 @@ const bench = new Hono<AppEnv>()
 async function openSessions(env: Bindings, userIds: number[]) {
   const config = readConfig(env);
   const db = createDb(env.DB.withSession("first-primary"));
-  const grants = userIds.map((userId) => ({ userId, grant: newSessionGrant(config, new Date()) }));
+  const keys = { config, tokens: tokenKeysFor(config) };
+  const grants = userIds.map((userId) => ({ userId, grant: newSessionGrant(config, new Date(), ["pwd"]) }));
   const client = { userAgent: "bench", ip: null };
   for (let i = 0; i < grants.length; i += 40) {
     const [first, ...rest] = grants
@@ -100,7 +102,7 @@ async function openSessions(env: Bindings, userIds: number[]) {
       .map(({ userId, grant }) => recordNewSession(db, grant, userId, client));
     if (first) await db.batch([first, ...rest]);
   }
-  return Promise.all(grants.map(({ userId, grant }) => signSessionTokens(config, grant, userId)));
+  return Promise.all(grants.map(({ userId, grant }) => signSessionTokens(keys, grant, userId)));
 }
 
 export default {

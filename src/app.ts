@@ -7,6 +7,7 @@ import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import type { Context } from "hono";
 import { systemClock, type Clock } from "./clock";
+import { buildDeps } from "./deps";
 import { readConfig, requestVars, type AppEnv } from "./env";
 import { createDb } from "./db/client";
 import { createLogger, errorFields } from "./log";
@@ -54,25 +55,29 @@ const BOOKMARK = /^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{32}$/i;
 const READ_ONLY_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /**
- * What every handler reads from `c.var`: config, clock, a logger carrying the request id, and a D1
- * session for the request (D1's Sessions API). A request that only reads may be served by any read
- * replica; one that writes starts at the primary. The answer carries the session's bookmark, and a
+ * What every handler reads from `c.var`: the request's `Deps` — config, clock, a logger carrying the
+ * request id, a D1 session for the request (D1's Sessions API) and the clients built on them. A
+ * request that only reads may be served by any read replica; one that writes starts at the primary. The answer carries the session's bookmark, and a
  * request that sends it back reads at least that fresh — its own writes included.
  */
 function requestContext(clock: Clock) {
   return createMiddleware<AppEnv>(async (c, next) => {
-    c.set("config", readConfig(c.env));
-    c.set("clock", clock);
-    c.set(
-      "log",
-      createLogger(() => ({ requestId: c.var.requestId, method: c.req.method, route: c.req.routePath })),
-    );
+    const config = readConfig(c.env);
+    const log = createLogger(() => ({ requestId: c.var.requestId, method: c.req.method, route: c.req.routePath }));
     const sent = c.req.header(BOOKMARK_HEADER);
     const readsOnly = READ_ONLY_METHODS.has(c.req.method);
     const session = c.env.DB.withSession(
       sent && BOOKMARK.test(sent) ? sent : readsOnly ? "first-unconstrained" : "first-primary",
     );
-    c.set("db", createDb(session));
+    const deps = buildDeps(c.env, { db: createDb(session), config, clock, log });
+    c.set("db", deps.db);
+    c.set("config", deps.config);
+    c.set("clock", deps.clock);
+    c.set("log", deps.log);
+    c.set("mailer", deps.mailer);
+    c.set("stripe", deps.stripe);
+    c.set("usage", deps.usage);
+    c.set("tokens", deps.tokens);
     await next();
     const bookmark = session.getBookmark();
     if (bookmark) c.header(BOOKMARK_HEADER, bookmark);

@@ -3,8 +3,11 @@ import type { RequestIdVariables } from "hono/request-id";
 import { z } from "zod";
 import type { Clock } from "./clock";
 import type { Database } from "./db/client";
+import type { TokenKeys } from "./auth/keys";
+import type { StripeClient } from "./billing/stripe";
 import type { Logger } from "./log";
-import type { UsageCounter } from "./quotas/counter";
+import type { Mailer } from "./mail/mailer";
+import type { UsageCounter, UsageCounters } from "./quotas/counter";
 
 const flag = (fallback: boolean) =>
   z
@@ -123,12 +126,23 @@ interface Resources {
 /** What the runtime hands the worker: the resources, and every variable as the string it was set to. */
 export type Bindings = Resources & { [K in keyof z.input<typeof varsSchema>]?: string };
 
-export interface Variables extends RequestIdVariables {
-  config: Config;
+/**
+ * What the domain functions need of a request, built once per request (`buildDeps`, in the first
+ * middleware): its database session, configuration, clock and logger, and the clients of what it talks
+ * to — the mailer, Stripe, the users' usage counters and the token keys. No domain function takes `env`.
+ */
+export interface Deps {
   db: Database;
+  config: Config;
   clock: Clock;
   log: Logger;
+  mailer: Mailer;
+  stripe: StripeClient;
+  usage: UsageCounters;
+  tokens: TokenKeys;
 }
+
+export interface Variables extends RequestIdVariables, Deps {}
 
 export interface AppEnv {
   Bindings: Bindings;
@@ -144,9 +158,6 @@ export function requestVars(c: Context): Variables {
   const typed: Context<AppEnv> = c;
   return typed.var;
 }
-
-/** What the domain functions need of a request: its database session, configuration, clock and logger. */
-export type Deps = Pick<Variables, "db" | "config" | "clock" | "log">;
 
 const cache = new WeakMap<Bindings, Config>();
 

@@ -4,6 +4,7 @@ import { createDb } from "./db/client";
 import { purgeExpiredRows } from "./db/retention";
 import type { Bindings } from "./env";
 import { createLogger } from "./log";
+import { createAccountsRpc } from "./rpc";
 import { adminApiRoutes } from "./routes/admin";
 import { authRoutes } from "./routes/auth";
 import { consoleRoutes } from "./routes/console";
@@ -16,7 +17,6 @@ import { usageRoutes } from "./routes/usage";
 import { userRoutes } from "./routes/user";
 
 export { UsageCounter } from "./quotas/counter";
-export { AccountsRpc } from "./rpc";
 
 /** The worker, reading time from `clock`: the deployed one uses the system clock, tests one they move. */
 export function createWorker(clock: Clock = systemClock) {
@@ -46,3 +46,6 @@ export function createWorker(clock: Clock = systemClock) {
 }
 
 export default createWorker();
+
+/** The service-binding entrypoint other Workers call (see src/rpc.ts), on the system clock. */
+export const AccountsRpc = createAccountsRpc(systemClock);

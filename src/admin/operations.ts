@@ -1,8 +1,7 @@
-import type { Bindings, Deps } from "../env";
+import type { Deps } from "../env";
 import { insertAuditEntry } from "../db/audit";
 import { listOutbox, listStripeEvents } from "../db/operations";
 import type { OutboxRow } from "../db/schema";
-import { resendOutboxMessage } from "../mail/mailer";
 import { readPage, type PageRequest } from "../pagination";
 import type { Actor } from "./staff";
 
@@ -15,8 +14,8 @@ export function outboxPage({ db }: Deps, status: OutboxRow["status"] | undefined
 }
 
 /** Sends a failed message again and records who did; the answer says whether it went this time. */
-export async function resendMessage(deps: Deps, env: Bindings, actor: Actor, id: number) {
-  const outcome = await resendOutboxMessage(deps, env, id);
+export async function resendMessage(deps: Deps, actor: Actor, id: number) {
+  const outcome = await deps.mailer.resend(id);
   const entry = { actor, action: "outbox.resent", target: { type: "outbox", id }, after: { status: outcome } } as const;
   await insertAuditEntry(deps.db, entry, deps.clock.now()).run();
   return outcome;

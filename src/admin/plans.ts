@@ -17,7 +17,7 @@ import {
 } from "../db/plans";
 import { plans, type PlanRow } from "../db/schema";
 import { cachedPrice, NO_PRICE } from "../billing/events";
-import { createStripeClient, retrievePrice } from "../billing/stripe";
+import { retrievePrice } from "../billing/stripe";
 import type { Actor } from "./staff";
 
 const FREE_PLAN_IS_KEPT = `${FREE_PLAN_NAME} is the plan new users start on and lapsed subscriptions fall back to: it cannot be renamed or deleted.`;
@@ -91,7 +91,7 @@ async function planColumns(deps: Deps, edit: PlanEdit, current?: PlanRow): Promi
 
 async function stripePrice(deps: Deps, priceId: string, field: string) {
   try {
-    return cachedPrice(await retrievePrice(createStripeClient(deps.config, deps.log), priceId));
+    return cachedPrice(await retrievePrice(deps.stripe, priceId));
   } catch (error) {
     if (error instanceof NotFound) throw new ValidationError({ [field]: [`No such price in Stripe: ${priceId}.`] });
     throw error;

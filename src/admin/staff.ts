@@ -1,6 +1,12 @@
 import { createMiddleware } from "hono/factory";
-import { requireUser, type SignedInEnv } from "../auth/middleware";
+import type { ClientInfo } from "../client-info";
+import type { Deps } from "../env";
 import { PermissionDenied } from "../errors";
+import { insertSecurityEvent } from "../db/security-events";
+import { verifyPasswordSignIn } from "../auth/accounts";
+import { requireUser, type SignedInEnv } from "../auth/middleware";
+import type { Limiter } from "../auth/rate-limit";
+import { startSession, type SignedIn } from "../auth/sign-in";
 
 /**
  * After `requireUser` (which read the account from D1 on this very request): the caller must be staff.
@@ -22,4 +28,24 @@ export interface Actor {
 
 export function actorOf(principal: { user: Actor }): Actor {
   return { id: principal.user.id, username: principal.user.username };
+}
+
+/**
+ * The console's sign-in: the password checked as for `/auth/login/`, then the staff check before any
+ * session starts — anyone else gets none, and the refusal is recorded.
+ */
+export async function signInStaff(
+  deps: Deps,
+  credentials: { username: string; password: string },
+  client: ClientInfo,
+  limitAttempts: Limiter,
+): Promise<SignedIn> {
+  const verified = await verifyPasswordSignIn(deps, credentials, client, limitAttempts);
+  const { user } = verified.account;
+  if (!user.isStaff) {
+    const event = { userId: user.id, type: "console_access_refused", client } as const;
+    await insertSecurityEvent(deps.db, event, deps.clock.now()).run();
+    throw new PermissionDenied("This account is not staff: it cannot use the admin console.");
+  }
+  return startSession(deps, verified, client);
 }

@@ -1,28 +1,26 @@
 import { epochSeconds } from "../clock";
 import type { ClientInfo } from "../client-info";
-import type { Bindings, Deps } from "../env";
+import type { Deps } from "../env";
 import { Conflict, NotFound, ValidationError } from "../errors";
-import { assertIdentifiersFree, withUniqueFieldErrors } from "../auth/accounts";
+import { deleteAccount } from "../accounts/delete";
+import { assertIdentifiersFree, withUniqueFieldErrors } from "../accounts/identifiers";
 import { mailPasswordReset, sendEmailChangedNotice } from "../auth/recovery";
-import { cancelSubscription, createStripeClient } from "../billing/stripe";
 import {
-  deleteUserRows,
   readUserForStaff,
-  selectPlanOfUser,
-  selectUserById,
   searchUsersQuery,
   updateUserAsStaff,
   type StaffUserChanges,
-  type StaffUserView,
-  type UserSearch,
+  type StaffUserDetail,
 } from "../db/admin-users";
-import { insertAuditEntry, listAuditEntries, redactUserAuditEntries } from "../db/audit";
+import { insertAuditEntry, listAuditEntries } from "../db/audit";
 import { invalidateOneTimeTokens } from "../db/one-time-tokens";
 import { selectPlanById } from "../db/plans";
 import type { PlanRow, UserRow } from "../db/schema";
 import { revokeAllSessions } from "../db/sessions";
+import { selectPlanOfUser, selectUserById } from "../db/users";
 import { readPage, type PageRequest } from "../pagination";
 import { quotaUsages } from "../quotas/usage";
+import type { StaffUserEdit, UserSearch } from "../schemas/admin";
 import type { Actor } from "./staff";
 
 /** Users matching the search, one page, in one D1 query. */
@@ -33,26 +31,11 @@ export function searchUsers({ db }: Deps, search: UserSearch, page: PageRequest)
   });
 }
 
-export interface StaffUserDetail extends StaffUserView {
-  usages: Awaited<ReturnType<typeof quotaUsages>>;
-}
-
 /** The user page: profile, plan, Stripe state, quota usage, sessions, security events and audit log. */
-export async function userDetail(deps: Deps, env: Bindings, userId: number): Promise<StaffUserDetail> {
+export async function userDetail(deps: Deps, userId: number): Promise<StaffUserDetail> {
   const view = await readUserForStaff(deps.db, userId, deps.clock.now());
   if (!view) throw new NotFound();
-  return { ...view, usages: await quotaUsages(deps, env, view) };
-}
-
-/** What staff may change on an account (fields left out stay as they are). */
-export interface StaffUserEdit {
-  email?: string;
-  firstName?: string;
-  lastName?: string;
-  dateOfBirth?: string | null;
-  planId?: number;
-  isActive?: boolean;
-  isStaff?: boolean;
+  return { ...view, usages: await quotaUsages(deps, view) };
 }
 
 /** An account as the audit log records it (snake_case, as the API names the fields). */
@@ -112,7 +95,6 @@ export interface StaffEditResult {
  */
 export async function editUser(
   deps: Deps,
-  env: Bindings,
   actor: Actor,
   userId: number,
   edit: StaffUserEdit,
@@ -149,7 +131,7 @@ export async function editUser(
   );
   if (changes.email === undefined) return { changed };
   const change = { from: user.email, to: changes.email };
-  return { changed, followUp: sendEmailChangedNotice(deps, env, { ...user, ...changes }, change) };
+  return { changed, followUp: sendEmailChangedNotice(deps, { ...user, ...changes }, change) };
 }
 
 async function recorded(deps: Deps, actor: Actor, userId: number, action: string) {
@@ -172,7 +154,6 @@ export async function endSessionsOf(deps: Deps, actor: Actor, userId: number): P
 /** Mails the user a password-reset link, as if they had asked for one; a deactivated account cannot. */
 export async function sendPasswordResetTo(
   deps: Deps,
-  env: Bindings,
   actor: Actor,
   userId: number,
   client: ClientInfo,
@@ -180,50 +161,17 @@ export async function sendPasswordResetTo(
   const { user, entry } = await recorded(deps, actor, userId, "user.password_reset_sent");
   if (!user.isActive) throw new Conflict("This account is deactivated: activate it before sending a reset link.");
   await insertAuditEntry(deps.db, entry, deps.clock.now()).run();
-  await mailPasswordReset(deps, env, user, client);
+  await mailPasswordReset(deps, user, client);
   return user.email;
 }
 
-/** Stripe statuses under which a subscription still bills (or may again): deleting its user would orphan it. */
-const BILLING_STATUSES = new Set(["active", "trialing", "past_due", "unpaid", "incomplete", "paused"]);
-
-export function subscriptionStillBills(user: UserRow): boolean {
-  return user.stripeSubscriptionId !== null && BILLING_STATUSES.has(user.stripeSubscriptionStatus ?? "");
-}
-
 /**
- * Deletes the account and its personal data: the user row (sessions, tokens, security events and linked
- * identities go with it), the mail kept for its addresses, and the personal fields of the audit entries
- * about it — one batch, with the entry recording the deletion. Refused while a Stripe subscription still
- * bills, unless `cancelSubscription` is set: then it is cancelled through Stripe first, and a Stripe
- * failure deletes nothing.
+ * Deletes the account and its personal data (see `deleteAccount`), recorded as this staff member's
+ * doing. Staff cannot delete themselves here; a billing subscription is refused unless `cancel`.
  */
 export async function deleteUser(deps: Deps, actor: Actor, userId: number, cancel: boolean): Promise<void> {
-  const { db, clock, config, log } = deps;
   if (actor.id === userId) throw new ValidationError({ non_field_errors: ["You cannot delete your own account."] });
-  const { user, plan } = await readForEdit(deps, userId);
-  const subscriptionId = user.stripeSubscriptionId;
-  const billing = subscriptionStillBills(user);
-  if (billing && !cancel) {
-    throw new Conflict(
-      "This user has a Stripe subscription that still bills: cancel it with the deletion (cancel_subscription) or in Stripe first.",
-    );
-  }
-  if (billing && subscriptionId) await cancelSubscription(createStripeClient(config, log), subscriptionId);
-  const entry = {
-    actor,
-    action: "user.deleted",
-    target: { type: "user", id: user.id },
-    before: {
-      plan: plan?.name ?? null,
-      stripe_customer_id: user.stripeCustomerId,
-      stripe_subscription_id: subscriptionId,
-      stripe_subscription_status: user.stripeSubscriptionStatus,
-    },
-    after: { subscription_cancelled: billing },
-  } as const;
-  const now = clock.now();
-  await db.batch([insertAuditEntry(db, entry, now), redactUserAuditEntries(db, user.id), ...deleteUserRows(db, user)]);
+  await deleteAccount(deps, { kind: "staff", ...actor }, userId, { cancelSubscription: cancel });
 }
 
 /** One page of the audit entries about this user. */

@@ -8,13 +8,14 @@ import { findSessionUser, type UserWithPlan } from "../db/users";
 import { clearSessionCookies, isUnsafeMethod, requireCsrf, setSessionCookies } from "./cookies";
 import type { Principal } from "./principal";
 import { rotateRefreshToken } from "./sessions";
-import { inspectToken } from "./tokens";
+import { inspectToken, type AuthMethod } from "./tokens";
 
 /** Who the credentials name; `account` is already loaded when a silent refresh had to read it anyway. */
 export interface Caller {
   userId: number;
   sessionId: string;
   via: Principal["via"];
+  amr: AuthMethod[];
   account?: UserWithPlan;
 }
 
@@ -27,19 +28,20 @@ export interface Caller {
  */
 export async function identifyCaller(c: Context): Promise<Caller | undefined> {
   const vars = requestVars(c);
-  const { config, clock } = vars;
-  const expected = { secret: config.jwtSecret, type: "access" as const, now: clock.now() };
+  const { config, clock, tokens } = vars;
+  const expected = { keys: tokens, type: "access" as const, now: clock.now() };
   const header = c.req.header("authorization");
   if (header !== undefined && /^bearer\s/i.test(header)) {
     const { claims, expired } = await inspectToken(header.replace(/^bearer\s+/i, "").trim(), expected);
     if (expired) throw new TokenInvalid();
-    return { userId: claims.user_id, sessionId: claims.sid, via: "bearer" };
+    return { userId: claims.user_id, sessionId: claims.sid, via: "bearer", amr: claims.amr ?? [] };
   }
   const access = getCookie(c, config.accessCookie);
   const inspected = access ? await inspectToken(access, expected) : undefined;
   if (inspected && !inspected.expired) {
     if (isUnsafeMethod(c)) await requireCsrf(c);
-    return { userId: inspected.claims.user_id, sessionId: inspected.claims.sid, via: "cookie" };
+    const { claims } = inspected;
+    return { userId: claims.user_id, sessionId: claims.sid, via: "cookie", amr: claims.amr ?? [] };
   }
   const refresh = getCookie(c, config.refreshCookie);
   if (!refresh) {
@@ -58,6 +60,7 @@ export async function identifyCaller(c: Context): Promise<Caller | undefined> {
     userId: refreshed.userId,
     sessionId: refreshed.sessionId,
     via: "cookie",
+    amr: refreshed.amr,
     account: refreshed.account,
   };
 }
@@ -80,7 +83,7 @@ export function requireUserWith<Account extends UserWithPlan>(
     if (!caller) throw new NotAuthenticated();
     const account = await load(c.var, caller);
     if (!account) throw new TokenInvalid();
-    c.set("principal", { ...account, sessionId: caller.sessionId, via: caller.via });
+    c.set("principal", { ...account, sessionId: caller.sessionId, via: caller.via, amr: caller.amr });
     await next();
   });
 }

@@ -15,10 +15,20 @@ export async function hashPassword(password: string): Promise<string> {
   return `${ALGORITHM}$${PBKDF2_ITERATIONS}$${salt}$${bytesToBase64(hash)}`;
 }
 
+/** Django's UNUSABLE_PASSWORD_PREFIX: the hash of an account that has no password (social sign-up). */
+const UNUSABLE_PASSWORD_PREFIX = "!";
+
+/** Django's `make_password(None)`: marks an account as having no password, unlike any hash a password makes. */
+export function unusablePasswordHash(): string {
+  return `${UNUSABLE_PASSWORD_PREFIX}${bytesToBase64Url(randomBytes(30))}`;
+}
+
 export interface PasswordCheck {
   valid: boolean;
   /** Not our current format (another hasher or iteration count): re-hash while we hold the password. */
   needsRehash: boolean;
+  /** False when the account has no password this runtime can check (unusable `!…`, argon2, bcrypt). */
+  usable: boolean;
 }
 
 /** The parts of a Django PBKDF2 hash this runtime can check, or undefined (argon2, bcrypt, unusable `!…`). */
@@ -33,6 +43,15 @@ function parseDjangoPbkdf2(encoded: string) {
 }
 
 /**
+ * Whether a password can sign in to the account here: false for an account without a password (Django's
+ * unusable `!…`, a social sign-up) and for a hash this runtime cannot check (argon2, bcrypt) — such
+ * accounts sign in another way, or set a password through a reset.
+ */
+export function hasUsablePassword(encoded: string): boolean {
+  return parseDjangoPbkdf2(encoded) !== undefined;
+}
+
+/**
  * Checks `password` against a stored hash: ours, or any PBKDF2 hash Django made (SHA-256 or SHA-1, at
  * any iteration count it has used). With no user it checks a decoy, so an unknown username costs what a
  * wrong password does; a hash that cannot be checked here (argon2, bcrypt, an unusable password) costs
@@ -42,10 +61,10 @@ export async function verifyPassword(password: string, encoded: string | undefin
   const parsed = parseDjangoPbkdf2(encoded ?? UNKNOWN_USER_HASH);
   if (!parsed) {
     await pbkdf2(password, "unusable", PBKDF2_ITERATIONS, "SHA-256");
-    return { valid: false, needsRehash: false };
+    return { valid: false, needsRehash: false, usable: false };
   }
   const actual = bytesToBase64(await pbkdf2(password, parsed.salt, parsed.iterations, parsed.digest));
   const valid = timingSafeEqualStrings(actual, parsed.expected) && encoded !== undefined;
   const current = parsed.algorithm === ALGORITHM && parsed.iterations === PBKDF2_ITERATIONS;
-  return { valid, needsRehash: valid && !current };
+  return { valid, needsRehash: valid && !current, usable: encoded !== undefined };
 }

@@ -1,20 +1,28 @@
-import { and, eq, exists, isNull, sql } from "drizzle-orm";
 import type { ClientInfo } from "../client-info";
 import { secondsAfter } from "../clock";
-import type { Bindings, Deps } from "../env";
+import type { Deps } from "../env";
 import { NotFound, ValidationError } from "../errors";
 import { uniqueViolationTarget, type Database } from "../db/client";
 import {
+  consumedInThisBatch,
   consumeOneTimeToken,
   insertOneTimeToken,
   invalidateOneTimeTokens,
+  selectActiveTokenOwner,
   selectUsableToken,
   type TokenPurpose,
 } from "../db/one-time-tokens";
-import { oneTimeTokens, sessions, users, type UserRow } from "../db/schema";
-import { findUserAwaitingVerification } from "../db/users";
+import type { UserRow } from "../db/schema";
+import { revokeAllSessions } from "../db/sessions";
+import {
+  findActiveUserByEmail,
+  findUserAwaitingVerification,
+  markEmailVerified,
+  moveToPendingEmail,
+  selectActiveUser,
+  updateUser,
+} from "../db/users";
 import { insertSecurityEvent } from "../db/security-events";
-import { sendMail } from "../mail/mailer";
 import { bytesToBase64Url, randomBytes, sha256Hex } from "../encoding";
 import { hashPassword } from "./password";
 import { passwordProblems } from "./password-rules";
@@ -54,17 +62,9 @@ async function newOneTimeToken(
   return { token: secret, insert };
 }
 
-function findActiveUserByEmail(db: Database, email: string) {
-  return db
-    .select()
-    .from(users)
-    .where(and(eq(sql`lower(${users.email})`, email.toLowerCase()), eq(users.isActive, true)))
-    .get();
-}
-
 /** A message to `user` at `to`: the greeting, then `lines`. */
-function mailUser(deps: Deps, env: Bindings, user: UserRow, to: string, subject: string, lines: string[]) {
-  return sendMail(deps, env, { to, subject, text: [`Hello ${user.username},`, "", ...lines].join("\n") });
+export function mailUser({ mailer }: Deps, user: UserRow, to: string, subject: string, lines: string[]) {
+  return mailer.send({ to, subject, text: [`Hello ${user.username},`, "", ...lines].join("\n") });
 }
 
 /** Tokens name the address they were mailed to; they are good only while it is still that user's. */
@@ -76,18 +76,13 @@ function sameAddress(a: string | null | undefined, b: string | null | undefined)
  * Mails a reset link to an active user with that address. Unknown addresses get no mail and no
  * error: the caller answers the same either way (and does this after answering, so timing agrees).
  */
-export async function requestPasswordReset(
-  deps: Deps,
-  env: Bindings,
-  email: string,
-  client: ClientInfo,
-): Promise<void> {
+export async function requestPasswordReset(deps: Deps, email: string, client: ClientInfo): Promise<void> {
   const user = await findActiveUserByEmail(deps.db, email);
-  if (user) await mailPasswordReset(deps, env, user, client);
+  if (user) await mailPasswordReset(deps, user, client);
 }
 
 /** Mails `user` a one-time link to choose a new password (and records that one was asked for). */
-export async function mailPasswordReset(deps: Deps, env: Bindings, user: UserRow, client: ClientInfo): Promise<void> {
+export async function mailPasswordReset(deps: Deps, user: UserRow, client: ClientInfo): Promise<void> {
   const { db, config, clock } = deps;
   const now = clock.now();
   const { token, insert } = await newOneTimeToken(db, now, {
@@ -98,7 +93,7 @@ export async function mailPasswordReset(deps: Deps, env: Bindings, user: UserRow
   });
   await db.batch([insert, insertSecurityEvent(db, { userId: user.id, type: "password_reset_requested", client }, now)]);
   const link = `${config.frontend.passwordResetUrl}?uid=${uidFor(user.id)}&token=${token}`;
-  await mailUser(deps, env, user, user.email, "Reset your password", [
+  await mailUser(deps, user, user.email, "Reset your password", [
     "Someone asked to reset the password of your account. To choose a new one, open:",
     link,
     "",
@@ -121,10 +116,7 @@ export async function confirmPasswordReset(
   const now = clock.now();
   const tokenHash = await sha256Hex(input.token);
   const [[user], [token]] = await db.batch([
-    db
-      .select()
-      .from(users)
-      .where(and(eq(users.id, userId), eq(users.isActive, true))),
+    selectActiveUser(db, userId),
     selectUsableToken(db, tokenHash, "password_reset", now),
   ]);
   if (!user) throw new ValidationError({ uid: INVALID_VALUE });
@@ -135,22 +127,11 @@ export async function confirmPasswordReset(
   const problems = passwordProblems(input.new_password1, attributesOf(user));
   if (problems.length > 0) throw new ValidationError({ new_password2: problems });
   const passwordHash = await hashPassword(input.new_password1);
-  const consumedHere = exists(
-    db
-      .select({ one: sql`1` })
-      .from(oneTimeTokens)
-      .where(and(eq(oneTimeTokens.tokenHash, tokenHash), eq(oneTimeTokens.usedAt, now))),
-  );
+  const consumedHere = consumedInThisBatch(db, tokenHash, now);
   const [consumed] = await db.batch([
     consumeOneTimeToken(db, tokenHash, "password_reset", now),
-    db
-      .update(users)
-      .set({ passwordHash })
-      .where(and(eq(users.id, user.id), consumedHere)),
-    db
-      .update(sessions)
-      .set({ revokedAt: now, revokedReason: "password_reset" })
-      .where(and(eq(sessions.userId, user.id), isNull(sessions.revokedAt), consumedHere)),
+    updateUser(db, user.id, { passwordHash }, consumedHere),
+    revokeAllSessions(db, user.id, "password_reset", now, consumedHere),
   ]);
   if (consumed.meta.changes === 0) throw new ValidationError({ token: INVALID_VALUE });
   await db.batch([
@@ -164,12 +145,7 @@ export function attributesOf(user: UserRow) {
 }
 
 /** Mails a link that confirms the user owns `address` (the account's, or the one it asked to move to). */
-export async function sendEmailVerification(
-  deps: Deps,
-  env: Bindings,
-  user: UserRow,
-  address: string = user.email,
-): Promise<void> {
+export async function sendEmailVerification(deps: Deps, user: UserRow, address: string = user.email): Promise<void> {
   const { token, insert } = await newOneTimeToken(deps.db, deps.clock.now(), {
     userId: user.id,
     purpose: "email_verification",
@@ -177,15 +153,15 @@ export async function sendEmailVerification(
     lifetimeSeconds: deps.config.emailVerificationLifetime,
   });
   await insert.run();
-  await mailUser(deps, env, user, address, "Confirm your e-mail address", [
+  await mailUser(deps, user, address, "Confirm your e-mail address", [
     "Please confirm this is your e-mail address by opening:",
     `${deps.config.frontend.emailVerificationUrl}?key=${token}`,
   ]);
 }
 
 /** Tells the address an account had that it has another one now. */
-export async function sendEmailChangedNotice(deps: Deps, env: Bindings, user: UserRow, change: EmailChange) {
-  await mailUser(deps, env, user, change.from, "Your e-mail address was changed", [
+export async function sendEmailChangedNotice(deps: Deps, user: UserRow, change: EmailChange) {
+  await mailUser(deps, user, change.from, "Your e-mail address was changed", [
     `The e-mail address of your account was changed from ${change.from} to ${change.to}.`,
     "If you did not do this, reset your password at once and contact us.",
   ]);
@@ -200,9 +176,9 @@ export interface EmailChange {
  * dj-rest-auth's resend: always the same answer (given before this runs); an unverified address of an
  * active user, or an address a user asked to move to, gets a fresh link.
  */
-export async function resendEmailVerification(deps: Deps, env: Bindings, email: string) {
+export async function resendEmailVerification(deps: Deps, email: string) {
   const user = await findUserAwaitingVerification(deps.db, email);
-  if (user) await sendEmailVerification(deps, env, user, sameAddress(user.pendingEmail, email) ? email : user.email);
+  if (user) await sendEmailVerification(deps, user, sameAddress(user.pendingEmail, email) ? email : user.email);
 }
 
 /**
@@ -211,38 +187,21 @@ export async function resendEmailVerification(deps: Deps, env: Bindings, email: 
  * account dies, and the old address is told). A key for any other address — one the account has
  * since left — is a 404, like an unknown, used or expired key (dj-rest-auth).
  */
-export async function verifyEmail(
-  deps: Deps,
-  env: Bindings,
-  key: string,
-  client: ClientInfo,
-): Promise<EmailChange | undefined> {
+export async function verifyEmail(deps: Deps, key: string, client: ClientInfo): Promise<EmailChange | undefined> {
   const { db, clock } = deps;
   const now = clock.now();
   const tokenHash = await sha256Hex(key);
   // The key and its (active) owner in one round trip; a deactivated account verifies nothing.
-  const owner = sql`(select ${oneTimeTokens.userId} from ${oneTimeTokens} where ${oneTimeTokens.tokenHash} = ${tokenHash})`;
   const [[token], [user]] = await db.batch([
     selectUsableToken(db, tokenHash, "email_verification", now),
-    db
-      .select()
-      .from(users)
-      .where(and(eq(users.id, owner), eq(users.isActive, true))),
+    selectActiveTokenOwner(db, tokenHash),
   ]);
   if (!token || !user) throw new NotFound();
-  const consumedHere = exists(
-    db
-      .select({ one: sql`1` })
-      .from(oneTimeTokens)
-      .where(and(eq(oneTimeTokens.tokenHash, tokenHash), eq(oneTimeTokens.usedAt, now))),
-  );
+  const consumedHere = consumedInThisBatch(db, tokenHash, now);
   if (sameAddress(token.email, user.email)) {
     const [consumed] = await db.batch([
       consumeOneTimeToken(db, tokenHash, "email_verification", now),
-      db
-        .update(users)
-        .set({ emailVerified: true })
-        .where(and(eq(users.id, user.id), eq(users.email, user.email), consumedHere)),
+      markEmailVerified(db, user.id, user.email, consumedHere),
       insertSecurityEvent(db, { userId: user.id, type: "email_verified", client }, now),
     ]);
     if (consumed.meta.changes === 0) throw new NotFound();
@@ -253,17 +212,14 @@ export async function verifyEmail(
   const [consumed] = await moveToAddress(() =>
     db.batch([
       consumeOneTimeToken(db, tokenHash, "email_verification", now),
-      db
-        .update(users)
-        .set({ email: to, pendingEmail: null, emailVerified: true })
-        .where(and(eq(users.id, user.id), eq(users.pendingEmail, to), consumedHere)),
+      moveToPendingEmail(db, user.id, to, consumedHere),
       invalidateOneTimeTokens(db, user.id, "all", now),
       insertSecurityEvent(db, { userId: user.id, type: "email_changed", client }, now),
     ]),
   );
   if (consumed.meta.changes === 0) throw new NotFound();
   const change = { from: user.email, to };
-  await sendEmailChangedNotice(deps, env, { ...user, email: to, pendingEmail: null }, change);
+  await sendEmailChangedNotice(deps, { ...user, email: to, pendingEmail: null }, change);
   return change;
 }
 

@@ -1,4 +1,3 @@
-import type { SQL } from "drizzle-orm";
 import type { ClientInfo } from "../client-info";
 import { epochSeconds, secondsAfter } from "../clock";
 import type { Config, Deps } from "../env";
@@ -19,7 +18,7 @@ import type { UserWithPlan } from "../db/users";
 import { randomToken } from "../encoding";
 import { readPage, type PageRequest } from "../pagination";
 import type { Principal } from "./principal";
-import { readToken, signToken } from "./tokens";
+import { readToken, signToken, type AuthMethod } from "./tokens";
 
 export interface SessionTokens {
   access: string;
@@ -28,41 +27,47 @@ export interface SessionTokens {
   refreshExpiration: Date;
 }
 
-/** A session's refresh token to sign: which session, which generation, issued when, ending when. */
+/** A session's tokens to sign: which session, which generation, issued when, ending when, started how. */
 export interface RefreshGrant {
   sessionId: string;
   generation: number;
   now: Date;
   expiresAt: Date;
+  amr: AuthMethod[];
 }
 
 export const INVALID_REFRESH = "Token is invalid or expired";
 
 /** A new session's first grant, decided before the write that records it (so it joins the caller's batch). */
-export function newSessionGrant(config: Config, now: Date): RefreshGrant {
+export function newSessionGrant(config: Config, now: Date, amr: AuthMethod[]): RefreshGrant {
   const lifetime = Math.min(config.refreshTokenLifetime, config.sessionMaxAge);
-  return { sessionId: randomToken(), generation: 0, now, expiresAt: secondsAfter(now, lifetime) };
+  return { sessionId: randomToken(), generation: 0, now, expiresAt: secondsAfter(now, lifetime), amr };
 }
 
-/** The statement that opens a new session (login, registration), for the caller's batch. */
-export function recordNewSession(db: Database, grant: RefreshGrant, userId: number | SQL, client: ClientInfo) {
+/** The statement that opens a new session (see `startSession`), for the caller's batch. */
+export function recordNewSession(db: Database, grant: RefreshGrant, userId: number, client: ClientInfo) {
   return insertSession(db, {
     id: grant.sessionId,
     userId,
     refreshExpiresAt: grant.expiresAt,
     now: grant.now,
+    amr: grant.amr,
     ...client,
   });
 }
 
-export async function signSessionTokens(config: Config, grant: RefreshGrant, userId: number): Promise<SessionTokens> {
+export async function signSessionTokens(
+  { config, tokens }: Pick<Deps, "config" | "tokens">,
+  grant: RefreshGrant,
+  userId: number,
+): Promise<SessionTokens> {
   const iat = epochSeconds(grant.now);
   const accessExpiration = secondsAfter(grant.now, config.accessTokenLifetime);
   const base = { user_id: userId, sid: grant.sessionId, iat };
   const [access, refresh] = await Promise.all([
     signToken(
-      { ...base, token_type: "access", jti: randomToken(), exp: epochSeconds(accessExpiration) },
-      config.jwtSecret,
+      { ...base, token_type: "access", jti: randomToken(), exp: epochSeconds(accessExpiration), amr: grant.amr },
+      tokens,
     ),
     signToken(
       {
@@ -72,21 +77,22 @@ export async function signSessionTokens(config: Config, grant: RefreshGrant, use
         gen: grant.generation,
         exp: epochSeconds(grant.expiresAt),
       },
-      config.jwtSecret,
+      tokens,
     ),
   ]);
   return { access, refresh, accessExpiration, refreshExpiration: grant.expiresAt };
 }
 
-/** The claims of a refresh token, checked against this deployment's secret and clock. */
-export function readRefreshToken({ config, clock }: Pick<Deps, "config" | "clock">, token: string) {
-  return readToken(token, { secret: config.jwtSecret, type: "refresh", now: clock.now() }, INVALID_REFRESH);
+/** The claims of a refresh token, checked against this deployment's keys and clock. */
+export function readRefreshToken({ tokens, clock }: Pick<Deps, "tokens" | "clock">, token: string) {
+  return readToken(token, { keys: tokens, type: "refresh", now: clock.now() }, INVALID_REFRESH);
 }
 
 export interface RefreshedSession {
   tokens: SessionTokens;
   userId: number;
   sessionId: string;
+  amr: AuthMethod[];
   /** The session's user and plan, when asked for (a silent refresh serves the request with them). */
   account?: UserWithPlan;
 }
@@ -120,8 +126,14 @@ export async function rotateRefreshToken(
   const { rotated, account } = await rotateSessionRefreshToken(db, rotation, withAccount);
   const current = rotated ?? (await concurrentRefresh(deps, sessionId, presented, now, client));
   if (current.userId !== claims.user_id || (withAccount && !account)) throw new TokenInvalid(INVALID_REFRESH);
-  const grant = { sessionId, generation: current.generation, now, expiresAt: current.expiresAt };
-  return { tokens: await signSessionTokens(config, grant, current.userId), userId: current.userId, sessionId, account };
+  const grant = { sessionId, generation: current.generation, now, expiresAt: current.expiresAt, amr: current.amr };
+  return {
+    tokens: await signSessionTokens(deps, grant, current.userId),
+    userId: current.userId,
+    sessionId,
+    amr: current.amr,
+    account,
+  };
 }
 
 /**

@@ -1,13 +1,16 @@
-import { sign, verify } from "hono/jwt";
 import { z } from "zod";
 import { epochSeconds } from "../clock";
-import { hmacSha256Key } from "../encoding";
 import { TokenInvalid } from "../errors";
-
-/** Pinned: a token whose header names another algorithm (or `none`) is refused before its signature is read. */
-const ALGORITHM = "HS256";
+import type { TokenKeys } from "./keys";
 
 export type TokenType = "access" | "refresh";
+
+/**
+ * How a session was started (RFC 8176's Authentication Method Reference values; a social provider's
+ * sign-in is named by the provider). Written on the session at sign-in, carried by its access tokens.
+ */
+export const AUTH_METHODS = ["pwd", "otp", "webauthn", "google"] as const;
+export type AuthMethod = (typeof AUTH_METHODS)[number];
 
 const claimsSchema = z.object({
   token_type: z.enum(["access", "refresh"]),
@@ -19,18 +22,27 @@ const claimsSchema = z.object({
   nbf: z.number().int().optional(),
   /** Refresh tokens only: which generation of its session's refresh token this is. */
   gen: z.number().int().nonnegative().optional(),
+  /** Access tokens: how the session was started (tokens from before sessions recorded it carry none). */
+  amr: z.array(z.enum(AUTH_METHODS)).optional(),
 });
 
 export type TokenClaims = z.infer<typeof claimsSchema>;
 
-export async function signToken(claims: TokenClaims, secret: string): Promise<string> {
-  return sign(claims, await hmacSha256Key(secret), ALGORITHM);
+export function signToken(claims: TokenClaims, keys: TokenKeys): Promise<string> {
+  return keys[claims.token_type].sign(claims);
 }
 
 interface Expected {
-  secret: string;
+  keys: TokenKeys;
   type: TokenType | "any";
   now: Date;
+}
+
+async function verifiedPayload(token: string, expected: Expected): Promise<unknown> {
+  const { keys, type } = expected;
+  if (type !== "any") return keys[type].verify(token);
+  // Either kind will do: the access keys first (the usual case), then the refresh keys.
+  return keys.access.verify(token).catch(() => keys.refresh.verify(token));
 }
 
 /**
@@ -45,12 +57,7 @@ export async function inspectToken(
 ): Promise<{ claims: TokenClaims; expired: boolean }> {
   let payload: unknown;
   try {
-    payload = await verify(token, await hmacSha256Key(expected.secret), {
-      alg: ALGORITHM,
-      exp: false,
-      nbf: false,
-      iat: false,
-    });
+    payload = await verifiedPayload(token, expected);
   } catch {
     throw new TokenInvalid(detail);
   }

@@ -13,20 +13,15 @@ import {
   type StripeSubscription,
 } from "./events";
 import { planPriceId, type Billing } from "./prices";
-import {
-  createBillingPortalSession,
-  createCheckoutSession,
-  createStripeClient,
-  retrieveCheckoutSession,
-} from "./stripe";
+import { createBillingPortalSession, createCheckoutSession, retrieveCheckoutSession } from "./stripe";
 
 /** A Stripe Checkout page for the plan on that billing cycle, for the signed-in user. */
 export async function startCheckout(
-  { db, config, log }: Deps,
+  { db, config, stripe }: Deps,
   { user }: Principal,
   input: { plan_id: number; billing: Billing },
 ): Promise<string> {
-  const stripe = createStripeClient(config, log);
+  stripe.ensureConfigured();
   const plan = await selectPlanById(db, input.plan_id).get();
   if (!plan) throw new NotFound();
   const priceId = planPriceId(plan, input.billing);
@@ -46,11 +41,10 @@ export interface VerifiedSubscription {
  * caller's own session: anybody else's is a 404, as if it did not exist.
  */
 export async function verifyCheckout(
-  { db, config, clock, log }: Deps,
+  { db, clock, stripe }: Deps,
   { user }: Principal,
   sessionId: string,
 ): Promise<VerifiedSubscription> {
-  const stripe = createStripeClient(config, log);
   const session = await retrieveCheckoutSession(stripe, sessionId);
   if (session.client_reference_id !== String(user.id)) throw new NotFound();
   const expanded = subscriptionSchema.safeParse(session.subscription);
@@ -71,8 +65,8 @@ export async function verifyCheckout(
   return { subscription, plan, period: subscriptionPeriod(subscription) };
 }
 
-export async function openBillingPortal({ config, log }: Deps, { user }: Principal): Promise<string> {
-  const stripe = createStripeClient(config, log);
+export async function openBillingPortal({ config, stripe }: Deps, { user }: Principal): Promise<string> {
+  stripe.ensureConfigured();
   if (!user.stripeCustomerId) throw new NoStripeCustomer();
   return createBillingPortalSession(stripe, config, user.stripeCustomerId);
 }

@@ -28,13 +28,13 @@ import { stripePriceSchema, type StripePrice } from "./stripe";
 const stripeId = z.union([z.string(), z.object({ id: z.string() }).transform((o) => o.id)]);
 const metadata = z.record(z.string(), z.string()).nullish();
 
-export const stripeEventSchema = z.object({
+export const webhookEventSchema = z.object({
   id: z.string().min(1),
   type: z.string().min(1),
   created: z.number().int(),
   data: z.object({ object: z.record(z.string(), z.unknown()) }),
 });
-export type StripeEvent = z.infer<typeof stripeEventSchema>;
+export type StripeEvent = z.infer<typeof webhookEventSchema>;
 
 const checkoutSessionSchema = z.object({
   id: z.string(),
@@ -277,7 +277,7 @@ export async function readStripeEvent(
   } catch {
     throw new InvalidWebhook("Invalid payload: not JSON.");
   }
-  const event = stripeEventSchema.safeParse(payload);
+  const event = webhookEventSchema.safeParse(payload);
   if (!event.success) throw new InvalidWebhook("Invalid payload: not a Stripe event.");
   return event.data;
 }

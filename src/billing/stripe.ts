@@ -4,25 +4,17 @@ import { NotFound, PaymentProviderError, ServiceUnavailable } from "../errors";
 import type { Logger } from "../log";
 import type { PlanRow, UserRow } from "../db/schema";
 import { randomToken } from "../encoding";
+import { createOutboundClient, OutboundError } from "../outbound";
 
 /**
- * The Stripe API calls edge-accounts makes, over `fetch`. Stripe's official SDK did this job
- * first; it was replaced because it is 250 KiB of the bundle (every Stripe resource) for five calls —
- * see the README's Performance section. Requests follow Stripe's REST conventions: form-encoded
- * bodies, a pinned API version, an Idempotency-Key on POSTs so the one retry can never act twice.
+ * The Stripe API calls edge-accounts makes, over `fetch` (the shared outbound client: base URL from
+ * configuration, a timeout). Stripe's official SDK did this job first; it was replaced because it is
+ * 250 KiB of the bundle (every Stripe resource) for five calls — see the README's Performance section.
+ * Requests follow Stripe's REST conventions: form-encoded bodies, a pinned API version, an
+ * Idempotency-Key on POSTs so the one retry can never act twice.
  */
 const STRIPE_API_VERSION = "2025-03-31.basil";
 const TIMEOUT_MS = 10_000;
-
-/** An error answer from Stripe (or no answer at all: status 0). */
-class StripeApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly type: string,
-  ) {
-    super(`Stripe answered ${status} (${type})`);
-  }
-}
 
 type FormValue = string | number | boolean | null | undefined | FormValue[] | { [key: string]: FormValue };
 
@@ -40,18 +32,29 @@ export function formEncode(params: Record<string, FormValue>): URLSearchParams {
 }
 
 export interface StripeClient {
+  /** Throws the 503 of a deployment without STRIPE_SECRET_KEY, before any other work of a payments route. */
+  ensureConfigured(): void;
   request(method: "GET" | "POST" | "DELETE", path: string, params?: Record<string, FormValue>): Promise<unknown>;
   /** The request's logger: a failed call is logged with its cause, the client is told only that it failed. */
   log: Logger;
 }
 
-/** Built per request from config; host, port and protocol are settable so tests and dev use a fake. */
-export function createStripeClient(config: Config, log: Logger): StripeClient {
-  const { secretKey, host, port, protocol } = config.stripe;
-  if (!secretKey) throw new ServiceUnavailable("Payments are not configured: STRIPE_SECRET_KEY is not set.");
-  const base = `${protocol}://${host}:${port}`;
-  const send = async (method: string, url: string, body: string | undefined, idempotencyKey: string | undefined) => {
-    const response = await fetch(url, {
+const stripeErrorType = z.object({ error: z.object({ type: z.string() }) });
+
+/** Built once per request (see `buildDeps`); host, port and protocol are settable so tests and dev use a fake. */
+export function createStripeClient(settings: Config["stripe"], log: Logger): StripeClient {
+  const { secretKey, host, port, protocol } = settings;
+  const http = createOutboundClient({
+    service: "stripe",
+    baseUrl: `${protocol}://${host}:${port}`,
+    timeoutMs: TIMEOUT_MS,
+    log,
+  });
+  const ensureConfigured = () => {
+    if (!secretKey) throw new ServiceUnavailable("Payments are not configured: STRIPE_SECRET_KEY is not set.");
+  };
+  const send = async (method: string, path: string, body: string | undefined, idempotencyKey: string | undefined) => {
+    const answer = await http.fetch(path, {
       method,
       headers: {
         authorization: `Bearer ${secretKey}`,
@@ -60,29 +63,30 @@ export function createStripeClient(config: Config, log: Logger): StripeClient {
         ...(idempotencyKey ? { "idempotency-key": idempotencyKey } : {}),
       },
       body,
-      signal: AbortSignal.timeout(TIMEOUT_MS),
     });
-    const payload: unknown = await response.json().catch(() => undefined);
-    if (!response.ok) {
-      const type = z.object({ error: z.object({ type: z.string() }) }).safeParse(payload);
-      throw new StripeApiError(response.status, type.success ? type.data.error.type : "unknown");
+    if (answer.status < 200 || answer.status >= 300) {
+      const type = stripeErrorType.safeParse(answer.body);
+      throw new OutboundError("stripe", answer.status, type.success ? type.data.error.type : "unknown");
     }
-    return payload;
+    return answer.body;
   };
   return {
     log,
+    ensureConfigured,
     async request(method, path, params = {}) {
+      ensureConfigured();
       const encoded = formEncode(params).toString();
-      const url = method === "GET" && encoded ? `${base}${path}?${encoded}` : `${base}${path}`;
+      const target = method === "GET" && encoded ? `${path}?${encoded}` : path;
       const body = method === "POST" ? encoded : undefined;
       const idempotencyKey = method === "POST" ? randomToken() : undefined;
       try {
-        return await send(method, url, body, idempotencyKey);
+        return await send(method, target, body, idempotencyKey);
       } catch (error) {
-        // One retry for what may be passing (network, 429, 5xx); the idempotency key makes it safe.
-        const passing = !(error instanceof StripeApiError) || error.status === 429 || error.status >= 500;
+        // One retry for what may be passing (no answer, 429, 5xx); the idempotency key makes it safe.
+        const passing =
+          error instanceof OutboundError && (error.status === 0 || error.status === 429 || error.status >= 500);
         if (!passing) throw error;
-        return send(method, url, body, idempotencyKey);
+        return send(method, target, body, idempotencyKey);
       }
     },
   };
@@ -100,7 +104,8 @@ async function callStripe<T extends z.ZodType>(
   try {
     payload = await call();
   } catch (error) {
-    const status = error instanceof StripeApiError ? error.status : 0;
+    if (error instanceof ServiceUnavailable) throw error;
+    const status = error instanceof OutboundError ? error.status : 0;
     if (missingIsNotFound && status === 404) throw new NotFound();
     log.error("stripe call failed", { action, status, cause: String(error) });
     throw new PaymentProviderError(action);

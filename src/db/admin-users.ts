@@ -1,24 +1,13 @@
-import { and, asc, desc, eq, gte, inArray, isNull, lt, or, sql, type SQL, type SQLWrapper } from "drizzle-orm";
+import { and, asc, desc, eq, gte, isNull, lt, or, sql, type SQL, type SQLWrapper } from "drizzle-orm";
+import type { Usage } from "../quotas/counter";
+import type { UserSearch } from "../schemas/admin";
 import type { Database } from "./client";
 import { selectAuditEntries } from "./audit";
-import { outbox, plans, users, type UserRow } from "./schema";
+import { plans, users, type UserRow } from "./schema";
 import { quotaAccountOf, quotaAccountReads } from "./quotas";
 import { selectSecurityEvents } from "./security-events";
 import { listLiveSessions } from "./sessions";
 import { lowerEmail, usernameKey } from "./users";
-
-export type UserOrdering = "date_joined" | "-date_joined" | "last_login" | "-last_login";
-
-export interface UserSearch {
-  /** A prefix of the username or the e-mail, in any case. */
-  search?: string;
-  planId?: number;
-  active?: boolean;
-  staff?: boolean;
-  /** A Stripe subscription status, or `none` for users with no subscription. */
-  subscriptionStatus?: string;
-  ordering: UserOrdering;
-}
 
 /** `value` starts with `prefix`, as a range: the index on `value` serves it, where LIKE on an expression would scan. */
 function startsWith(value: SQLWrapper, prefix: string): SQL | undefined {
@@ -93,6 +82,11 @@ export async function readUserForStaff(db: Database, userId: number, now: Date) 
 
 export type StaffUserView = NonNullable<Awaited<ReturnType<typeof readUserForStaff>>>;
 
+/** The user page: the staff view and the usage of each quota. */
+export interface StaffUserDetail extends StaffUserView {
+  usages: Usage[];
+}
+
 export type StaffUserChanges = Partial<
   Pick<
     UserRow,
@@ -112,28 +106,4 @@ export type StaffUserChanges = Partial<
 
 export function updateUserAsStaff(db: Database, userId: number, changes: StaffUserChanges) {
   return db.update(users).set(changes).where(eq(users.id, userId));
-}
-
-/**
- * Deleting a user: its row (sessions, tokens, security events and identities go with it, by cascade)
- * and the mail kept for its addresses.
- */
-export function deleteUserRows(db: Database, user: UserRow) {
-  const addresses = [user.email, user.pendingEmail].filter((a): a is string => a !== null).map((a) => a.toLowerCase());
-  return [
-    db.delete(outbox).where(inArray(sql`lower(${outbox.recipient})`, addresses)),
-    db.delete(users).where(eq(users.id, user.id)),
-  ] as const;
-}
-
-export function selectUserById(db: Database, userId: number) {
-  return db.select().from(users).where(eq(users.id, userId));
-}
-
-/** The plan of the user with this id (single-table, for a batch). */
-export function selectPlanOfUser(db: Database, userId: number) {
-  return db
-    .select()
-    .from(plans)
-    .where(eq(plans.id, sql`(select ${users.planId} from ${users} where ${users.id} = ${userId})`));
 }

@@ -1,6 +1,6 @@
-import { and, eq, gt, isNull } from "drizzle-orm";
+import { and, eq, exists, gt, isNull, sql, type SQL } from "drizzle-orm";
 import type { Database } from "./client";
-import { oneTimeTokens } from "./schema";
+import { oneTimeTokens, users } from "./schema";
 
 export type TokenPurpose = (typeof oneTimeTokens.$inferSelect)["purpose"];
 
@@ -45,4 +45,26 @@ export function invalidateOneTimeTokens(db: Database, userId: number, purpose: T
     .update(oneTimeTokens)
     .set({ usedAt: now })
     .where(and(eq(oneTimeTokens.userId, userId), ofPurpose, isNull(oneTimeTokens.usedAt)));
+}
+
+/**
+ * True once this very request consumed the token (`consumeOneTimeToken` with the same `now` ran earlier
+ * in the batch): the condition of the writes that go with consuming it, so a lost race writes nothing.
+ */
+export function consumedInThisBatch(db: Database, tokenHash: string, now: Date): SQL {
+  return exists(
+    db
+      .select({ one: sql`1` })
+      .from(oneTimeTokens)
+      .where(and(eq(oneTimeTokens.tokenHash, tokenHash), eq(oneTimeTokens.usedAt, now))),
+  );
+}
+
+/** The active user a token was issued to (single-table, for the batch that reads the token too). */
+export function selectActiveTokenOwner(db: Database, tokenHash: string) {
+  const owner = sql`(select ${oneTimeTokens.userId} from ${oneTimeTokens} where ${oneTimeTokens.tokenHash} = ${tokenHash})`;
+  return db
+    .select()
+    .from(users)
+    .where(and(eq(users.id, owner), eq(users.isActive, true)));
 }

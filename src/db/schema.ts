@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { AuthMethod } from "../auth/tokens";
 
 /**
  * Plans and the Stripe prices that sell them. Amounts are cached here (kept current by `price.*`
@@ -93,6 +94,8 @@ export const sessions = sqliteTable(
     lastUsedAt: integer("last_used_at", { mode: "timestamp_ms" }).notNull(),
     userAgent: text("user_agent"),
     ip: text("ip"),
+    /** How the session was started (RFC 8176 values, see `AuthMethod`): written at sign-in, kept by every refresh. */
+    amr: text("amr", { mode: "json" }).$type<AuthMethod[]>().notNull().default(["pwd"]),
     revokedAt: integer("revoked_at", { mode: "timestamp_ms" }),
     revokedReason: text("revoked_reason"),
   },

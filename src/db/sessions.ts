@@ -1,4 +1,5 @@
 import { and, desc, eq, gt, isNull, ne, sql, type SQL } from "drizzle-orm";
+import type { AuthMethod } from "../auth/tokens";
 import type { ClientInfo } from "../client-info";
 import type { Database } from "./client";
 import { plans, sessions, users } from "./schema";
@@ -17,6 +18,7 @@ export function sessionIsLive(now: Date): SQL {
 
 export interface NewSession extends ClientInfo {
   id: string;
+  amr: AuthMethod[];
   /** A user id, or a subquery yielding it when the user is inserted in the same batch. */
   userId: number | SQL;
   refreshExpiresAt: Date;
@@ -55,6 +57,7 @@ export async function rotateSessionRefreshToken(db: Database, rotation: Rotation
       userId: sessions.userId,
       generation: sessions.refreshGeneration,
       expiresAt: sessions.refreshExpiresAt,
+      amr: sessions.amr,
     });
   if (!withAccount) {
     const [rotated] = await rotate.all();
@@ -80,6 +83,7 @@ export function readRefreshState(db: Database, sessionId: string, now: Date) {
       generation: sessions.refreshGeneration,
       rotatedAt: sessions.refreshRotatedAt,
       expiresAt: sessions.refreshExpiresAt,
+      amr: sessions.amr,
       live: sql<number>`(${sessionIsLive(now)})`.mapWith(Boolean),
     })
     .from(sessions)
@@ -121,11 +125,12 @@ export function revokeOtherSessions(db: Database, userId: number, keepSessionId:
     .where(and(eq(sessions.userId, userId), ne(sessions.id, keepSessionId), isNull(sessions.revokedAt)));
 }
 
-export function revokeAllSessions(db: Database, userId: number, reason: string, now: Date) {
+/** Ends every live session of the user; with `condition`, only if it holds when the statement runs (in a batch). */
+export function revokeAllSessions(db: Database, userId: number, reason: string, now: Date, condition?: SQL) {
   return db
     .update(sessions)
     .set({ revokedAt: now, revokedReason: reason })
-    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)));
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), condition));
 }
 
 /** A user's live sessions, most recently used first. */

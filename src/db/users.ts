@@ -1,6 +1,6 @@
-import { and, desc, eq, ne, or, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, inArray, ne, or, sql, type SQL } from "drizzle-orm";
 import type { Database } from "./client";
-import { plans, sessions, users, type PlanRow, type UserRow } from "./schema";
+import { outbox, plans, sessions, users, type PlanRow, type UserRow } from "./schema";
 import { FREE_PLAN_NAME } from "./plans";
 import { sessionIsLive } from "./sessions";
 
@@ -93,8 +93,10 @@ export interface NewUser {
   username: string;
   email: string;
   passwordHash: string;
+  firstName: string;
+  lastName: string;
+  emailVerified: boolean;
   dateJoined: Date;
-  lastLogin: Date | null;
 }
 
 /** New users start on the Free plan (null if the plans were never seeded). */
@@ -135,7 +137,68 @@ export type UserChanges = Partial<
   >
 >;
 
-export function updateUser(db: Database, userId: number, changes: UserChanges) {
+/** Changes the user's row; with `condition`, only if it holds when the statement runs (in a batch). */
+export function updateUser(db: Database, userId: number, changes: UserChanges, condition?: SQL) {
   const keyed = changes.username === undefined ? changes : { ...changes, usernameKey: usernameKey(changes.username) };
-  return db.update(users).set(keyed).where(eq(users.id, userId));
+  return db
+    .update(users)
+    .set(keyed)
+    .where(and(eq(users.id, userId), condition));
+}
+
+/** The user with this id while active (single-table, for a batch). */
+export function selectActiveUser(db: Database, userId: number) {
+  return db
+    .select()
+    .from(users)
+    .where(and(eq(users.id, userId), eq(users.isActive, true)));
+}
+
+export function selectUserById(db: Database, userId: number) {
+  return db.select().from(users).where(eq(users.id, userId));
+}
+
+/** The plan of the user with this id (single-table, for a batch). */
+export function selectPlanOfUser(db: Database, userId: number) {
+  return db
+    .select()
+    .from(plans)
+    .where(eq(plans.id, sql`(select ${users.planId} from ${users} where ${users.id} = ${userId})`));
+}
+
+/** An active user with this address (any case). */
+export function findActiveUserByEmail(db: Database, email: string) {
+  return db
+    .select()
+    .from(users)
+    .where(and(eq(lowerEmail, email.toLowerCase()), eq(users.isActive, true)))
+    .get();
+}
+
+/**
+ * Deleting a user: its row (sessions, tokens, security events, identities go with it, by cascade) and
+ * the mail kept for its addresses — statements for the caller's batch.
+ */
+export function deleteUserRows(db: Database, user: UserRow) {
+  const addresses = [user.email, user.pendingEmail].filter((a): a is string => a !== null).map((a) => a.toLowerCase());
+  return [
+    db.delete(outbox).where(inArray(sql`lower(${outbox.recipient})`, addresses)),
+    db.delete(users).where(eq(users.id, user.id)),
+  ] as const;
+}
+
+/** Marks the address verified while it is still the account's (and `condition` holds). */
+export function markEmailVerified(db: Database, userId: number, email: string, condition: SQL) {
+  return db
+    .update(users)
+    .set({ emailVerified: true })
+    .where(and(eq(users.id, userId), eq(users.email, email), condition));
+}
+
+/** Makes the address the account asked to move to its (verified) address, while it is still the pending one. */
+export function moveToPendingEmail(db: Database, userId: number, to: string, condition: SQL) {
+  return db
+    .update(users)
+    .set({ email: to, pendingEmail: null, emailVerified: true })
+    .where(and(eq(users.id, userId), eq(users.pendingEmail, to), condition));
 }

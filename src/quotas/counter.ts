@@ -23,6 +23,13 @@ export type ConsumeResult =
 export type RefundResult =
   ({ refunded: true } & Usage) | { refunded: false; reason: "unknown_key" | "already_refunded" | "more_than_consumed" };
 
+/** The counter of a user: one Durable Object per user, wherever the request comes from. */
+export type UsageCounters = (userId: number) => DurableObjectStub<UsageCounter>;
+
+export function usageCountersOf(namespace: DurableObjectNamespace<UsageCounter>): UsageCounters {
+  return (userId) => namespace.get(namespace.idFromName(String(userId)));
+}
+
 /** An idempotency key answers the same for this long (the longest window of any quota: a day). */
 const KEY_RETENTION_MS = 86_400_000;
 const PRUNE_EVERY = 64;
@@ -151,5 +158,10 @@ export class UsageCounter extends DurableObject<Bindings> {
     if (this.callsSincePrune++ % PRUNE_EVERY !== 0) return;
     const horizon = now - Math.max(quota.windowSeconds * 1000, KEY_RETENTION_MS);
     this.sql.exec("DELETE FROM units WHERE scope = ? AND at <= ?", quota.scope, horizon);
+  }
+
+  /** Forgets all of the user's usage: their account was deleted. */
+  clear(): void {
+    this.sql.exec("DELETE FROM units");
   }
 }

@@ -1,4 +1,4 @@
-import type { Bindings, Deps } from "../env";
+import type { Deps } from "../env";
 import { Conflict, NotFound, ValidationError } from "../errors";
 import { requireUserWith } from "../auth/middleware";
 import { findNextPlan, findQuotaAccount, type QuotaAccount } from "../db/quotas";
@@ -29,11 +29,6 @@ const requireUserWithQuotas = requireUserWith(({ db, clock }, caller) => findQuo
 /** A route's `middleware`: signed in, with the plan's quotas read in the same D1 query as the user. */
 export const signedInWithQuotas: [typeof requireUserWithQuotas] = [requireUserWithQuotas];
 
-/** The user's own counter: one Durable Object per user, wherever the request comes from. */
-function counterOf(env: Bindings, userId: number) {
-  return env.USAGE.get(env.USAGE.idFromName(String(userId)));
-}
-
 /** The next plan by display order, or null on the top plan. */
 export async function upgradeSuggestion({ db }: Deps, plan: PlanRow | null): Promise<UpgradeSuggestion | null> {
   const next = await findNextPlan(db, plan);
@@ -50,13 +45,12 @@ export type ConsumeOutcome =
  */
 export async function consumeQuota(
   deps: Deps,
-  env: Bindings,
   account: QuotaAccount,
   request: { scope: string; amount: number; idempotencyKey?: string },
 ): Promise<ConsumeOutcome> {
   const quota = quotaFor(account, request.scope);
   const now = deps.clock.now().getTime();
-  const result = await counterOf(env, account.user.id).consume(quota, request.amount, now, request.idempotencyKey);
+  const result = await deps.usage(account.user.id).consume(quota, request.amount, now, request.idempotencyKey);
   if (result.allowed === "conflict") throw new Conflict(result.reason);
   const { allowed, ...usage } = result;
   if (allowed) return { allowed, usage };
@@ -66,13 +60,12 @@ export async function consumeQuota(
 /** Gives back units of a consume whose work failed: only units it took, only once. */
 export async function refundQuota(
   deps: Deps,
-  env: Bindings,
   account: QuotaAccount,
   request: { scope: string; amount?: number; idempotencyKey: string },
 ): Promise<Usage> {
   const quota = quotaFor(account, request.scope);
   const now = deps.clock.now().getTime();
-  const result = await counterOf(env, account.user.id).refund(quota, request.idempotencyKey, request.amount, now);
+  const result = await deps.usage(account.user.id).refund(quota, request.idempotencyKey, request.amount, now);
   if (result.refunded) {
     const { refunded: _refunded, ...usage } = result;
     return usage;
@@ -89,13 +82,13 @@ export interface QuotaStatus {
 }
 
 /** The user's usage of every quota of its plan. */
-export function quotaUsages(deps: Deps, env: Bindings, account: QuotaAccount): Promise<Usage[]> {
+export function quotaUsages(deps: Deps, account: QuotaAccount): Promise<Usage[]> {
   const quotas = account.quotas.map((row) => quotaFor(account, row.scope));
-  return counterOf(env, account.user.id).status(quotas, deps.clock.now().getTime());
+  return deps.usage(account.user.id).status(quotas, deps.clock.now().getTime());
 }
 
 /** The user's usage of every quota of its plan, and the plan to upgrade to. */
-export async function quotaStatus(deps: Deps, env: Bindings, account: QuotaAccount): Promise<QuotaStatus> {
-  const [usages, upgrade] = await Promise.all([quotaUsages(deps, env, account), upgradeSuggestion(deps, account.plan)]);
+export async function quotaStatus(deps: Deps, account: QuotaAccount): Promise<QuotaStatus> {
+  const [usages, upgrade] = await Promise.all([quotaUsages(deps, account), upgradeSuggestion(deps, account.plan)]);
   return { account, usages, upgrade };
 }

@@ -85,7 +85,7 @@ export const adminApiRoutes = createRouter()
         ...notFound,
       },
     }),
-    async (c) => c.json(serializeAdminUser(await userDetail(c.var, c.env, c.req.valid("param").id)), 200),
+    async (c) => c.json(serializeAdminUser(await userDetail(c.var, c.req.valid("param").id)), 200),
   )
   .openapi(
     createRoute({
@@ -104,9 +104,9 @@ export const adminApiRoutes = createRouter()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const { followUp } = await editUser(c.var, c.env, actorOf(c.var.principal), id, staffEditOf(c.req.valid("json")));
+      const { followUp } = await editUser(c.var, actorOf(c.var.principal), id, staffEditOf(c.req.valid("json")));
       if (followUp) runAfterResponse(c, "e-mail change notice", followUp);
-      return c.json(serializeAdminUser(await userDetail(c.var, c.env, id)), 200);
+      return c.json(serializeAdminUser(await userDetail(c.var, id)), 200);
     },
   )
   .openapi(
@@ -162,7 +162,7 @@ export const adminApiRoutes = createRouter()
     }),
     async (c) => {
       const actor = actorOf(c.var.principal);
-      const to = await sendPasswordResetTo(c.var, c.env, actor, c.req.valid("param").id, clientInfo(c));
+      const to = await sendPasswordResetTo(c.var, actor, c.req.valid("param").id, clientInfo(c));
       return c.json({ detail: `Password reset e-mail has been sent to ${to}.` }, 200);
     },
   )
@@ -328,7 +328,7 @@ export const adminApiRoutes = createRouter()
       },
     }),
     async (c) => {
-      const status = await resendMessage(c.var, c.env, actorOf(c.var.principal), c.req.valid("param").id);
+      const status = await resendMessage(c.var, actorOf(c.var.principal), c.req.valid("param").id);
       return c.json({ status }, 200);
     },
   );

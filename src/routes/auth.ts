@@ -5,8 +5,9 @@ import { createRouter, runAfterResponse } from "../app";
 import { clientInfo } from "../client-info";
 import type { AppEnv } from "../env";
 import { NotAuthenticated, TokenInvalid } from "../errors";
-import { changePassword, logIn, logOut, registerUser, verifyAnyToken, type SignedIn } from "../auth/accounts";
+import { changePassword, logIn, logOut, registerUser, verifyAnyToken } from "../auth/accounts";
 import { clearSessionCookies, ensureCsrfCookie, requireCsrf, setSessionCookies } from "../auth/cookies";
+import { answerSignedIn } from "../auth/sign-in";
 import { signedInOnly } from "../auth/middleware";
 import {
   loginAttemptLimiter,
@@ -35,7 +36,6 @@ import {
   refreshRequestSchema,
   refreshResponseSchema,
   registrationSchema,
-  serializeLoginPayload,
   serializeRefreshed,
   resendEmailSchema,
   verifyEmailSchema,
@@ -44,13 +44,6 @@ import {
 import { detailSchema, emptySchema, errorResponses, json, jsonBody, signedInSecurity } from "../schemas/common";
 
 const tags = ["auth"];
-
-/** Signed in: the tokens also go out as cookies (and the CSRF cookie, for the frontend's next calls). */
-function signedInResponse(c: Context<AppEnv>, signedIn: SignedIn) {
-  setSessionCookies(c, signedIn.tokens);
-  ensureCsrfCookie(c);
-  return serializeLoginPayload(signedIn, c.var.config.refreshOnlyInCookie);
-}
 
 /** The refresh token from the body, else from its cookie; a cookie is a credential, so it needs CSRF. */
 async function presentedRefreshToken(c: Context<AppEnv>, fromBody: string | undefined) {
@@ -81,9 +74,9 @@ export const authRoutes = createRouter()
     }),
     async (c) => {
       const { account, tokens } = await registerUser(c.var, c.req.valid("json"), clientInfo(c));
-      if (c.var.config.emailVerification !== "none") await sendEmailVerification(c.var, c.env, account.user);
+      if (c.var.config.emailVerification !== "none") await sendEmailVerification(c.var, account.user);
       if (!tokens) return c.json({ detail: "Verification e-mail sent." }, 201);
-      return c.json(signedInResponse(c, { account, tokens }), 201);
+      return c.json(answerSignedIn(c, { account, tokens }), 201);
     },
   )
   .openapi(
@@ -98,7 +91,7 @@ export const authRoutes = createRouter()
     }),
     async (c) => {
       const signedIn = await logIn(c.var, c.req.valid("json"), clientInfo(c), loginAttemptLimiter(c));
-      return c.json(signedInResponse(c, signedIn), 200);
+      return c.json(answerSignedIn(c, signedIn), 200);
     },
   )
   .openapi(
@@ -205,7 +198,7 @@ export const authRoutes = createRouter()
     }),
     (c) => {
       // Looked up and mailed after the answer, so known and unknown addresses answer alike in time too.
-      const work = requestPasswordReset(c.var, c.env, c.req.valid("json").email, clientInfo(c));
+      const work = requestPasswordReset(c.var, c.req.valid("json").email, clientInfo(c));
       runAfterResponse(c, "password reset", work);
       return c.json({ detail: "Password reset e-mail has been sent." }, 200);
     },
@@ -241,7 +234,7 @@ export const authRoutes = createRouter()
       },
     }),
     async (c) => {
-      await verifyEmail(c.var, c.env, c.req.valid("json").key, clientInfo(c));
+      await verifyEmail(c.var, c.req.valid("json").key, clientInfo(c));
       return c.json({ detail: "ok" }, 200);
     },
   )
@@ -261,7 +254,7 @@ export const authRoutes = createRouter()
     }),
     (c) => {
       // Looked up and mailed after the answer, so known and unknown addresses answer alike in time too.
-      runAfterResponse(c, "resend verification", resendEmailVerification(c.var, c.env, c.req.valid("json").email));
+      runAfterResponse(c, "resend verification", resendEmailVerification(c.var, c.req.valid("json").email));
       return c.json({ detail: "ok" }, 200);
     },
   );

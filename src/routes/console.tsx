@@ -4,12 +4,12 @@ import type { z } from "zod";
 import { createRouter, runAfterResponse } from "../app";
 import { clientInfo } from "../client-info";
 import { fieldErrorsFromZod, NonFieldError, ValidationError } from "../errors";
-import { logIn } from "../auth/accounts";
-import { clearSessionCookies, requireCsrf, setSessionCookies } from "../auth/cookies";
+import { clearSessionCookies, requireCsrf } from "../auth/cookies";
+import { answerSignedIn } from "../auth/sign-in";
 import { requireUser, type SignedInEnv } from "../auth/middleware";
 import { loginAttemptLimiter, loginIpLimit } from "../auth/rate-limit";
 import { endSession } from "../auth/sessions";
-import { actorOf, staffOnly } from "../admin/staff";
+import { actorOf, signInStaff, staffOnly } from "../admin/staff";
 import {
   deleteUser,
   editUser,
@@ -105,7 +105,7 @@ consoleRoutes
     await requireCsrf(c);
     const form = c.req.valid("form");
     const credentials = { username: form.username, password: form.password };
-    const signedIn = await logIn(c.var, credentials, clientInfo(c), loginAttemptLimiter(c), { staffOnly: true }).catch(
+    const signedIn = await signInStaff(c.var, credentials, clientInfo(c), loginAttemptLimiter(c)).catch(
       (error: unknown) => {
         if (error instanceof NonFieldError) return error;
         throw error;
@@ -118,7 +118,7 @@ consoleRoutes
         400,
       );
     }
-    setSessionCookies(c, signedIn.tokens);
+    answerSignedIn(c, signedIn);
     return c.redirect(safeNext(form.next), 303);
   })
   .post("/logout", consoleHeaders, requireUser, async (c) => {
@@ -143,17 +143,17 @@ consoleRoutes
     return c.html(<UsersPage chrome={chrome(c, "users")} filters={filters} plans={plans} page={page} />);
   })
   .get("/users/:id", ...staffPage, idParam, async (c) => {
-    const [detail, plans] = await Promise.all([userDetail(c.var, c.env, c.req.valid("param").id), planChoices(c.var)]);
+    const [detail, plans] = await Promise.all([userDetail(c.var, c.req.valid("param").id), planChoices(c.var)]);
     return c.html(<UserPage chrome={chrome(c, "users")} detail={detail} plans={plans} />);
   })
   .post("/users/:id", ...staffPage, idParam, async (c) => {
     const { id } = c.req.valid("param");
     const userPage = async (problem: FormProblem) => {
-      const [detail, plans] = await Promise.all([userDetail(c.var, c.env, id), planChoices(c.var)]);
+      const [detail, plans] = await Promise.all([userDetail(c.var, id), planChoices(c.var)]);
       return c.html(<UserPage chrome={chrome(c, "users")} detail={detail} plans={plans} problem={problem} />, 400);
     };
     return submitForm(c, "account", userFormSchema, userPage, async (input) => {
-      const { changed, followUp } = await editUser(c.var, c.env, actorOf(c.var.principal), id, staffEditOf(input));
+      const { changed, followUp } = await editUser(c.var, actorOf(c.var.principal), id, staffEditOf(input));
       if (followUp) runAfterResponse(c, "e-mail change notice", followUp);
       return c.redirect(`/admin/users/${id}?notice=${changed.length > 0 ? "saved" : "unchanged"}`, 303);
     });
@@ -165,7 +165,7 @@ consoleRoutes
   })
   .post("/users/:id/password-reset", ...staffPage, idParam, async (c) => {
     const { id } = c.req.valid("param");
-    await sendPasswordResetTo(c.var, c.env, actorOf(c.var.principal), id, clientInfo(c));
+    await sendPasswordResetTo(c.var, actorOf(c.var.principal), id, clientInfo(c));
     return c.redirect(`/admin/users/${id}?notice=reset-sent`, 303);
   })
   .post("/users/:id/delete", ...staffPage, idParam, valid("form", deleteFormSchema), async (c) => {
@@ -202,7 +202,7 @@ consoleRoutes
     return c.html(<OperationsPage chrome={chrome(c, "operations")} events={events} outbox={outbox} />);
   })
   .post("/outbox/:id/resend", ...staffPage, idParam, async (c) => {
-    const outcome = await resendMessage(c.var, c.env, actorOf(c.var.principal), c.req.valid("param").id);
+    const outcome = await resendMessage(c.var, actorOf(c.var.principal), c.req.valid("param").id);
     return c.redirect(`/admin/operations?notice=${outcome}`, 303);
   })
   .get("/audit-log", ...staffPage, valid("query", pageQuerySchema), async (c) => {

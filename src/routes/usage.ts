@@ -39,7 +39,7 @@ export const usageRoutes = createRouter()
     async (c) => {
       const { scope, amount = 1 } = c.req.valid("json");
       const idempotencyKey = c.req.valid("header")["idempotency-key"];
-      const outcome = await consumeQuota(c.var, c.env, c.var.principal, { scope, amount, idempotencyKey });
+      const outcome = await consumeQuota(c.var, c.var.principal, { scope, amount, idempotencyKey });
       const headers = rateLimitHeaders(outcome, c.var.clock.now());
       if (!outcome.allowed) throw new QuotaExceeded(serializeSuggestion(outcome.upgrade), headers);
       return c.json(serializeUsage(outcome.usage), 200, headers);
@@ -65,7 +65,7 @@ export const usageRoutes = createRouter()
     async (c) => {
       const { scope, amount, idempotency_key } = c.req.valid("json");
       const request = { scope, amount, idempotencyKey: idempotency_key };
-      return c.json(serializeUsage(await refundQuota(c.var, c.env, c.var.principal, request)), 200);
+      return c.json(serializeUsage(await refundQuota(c.var, c.var.principal, request)), 200);
     },
   )
   .openapi(
@@ -79,5 +79,5 @@ export const usageRoutes = createRouter()
         401: errorResponses[401],
       },
     }),
-    async (c) => c.json(serializeQuotaStatus(await quotaStatus(c.var, c.env, c.var.principal)), 200),
+    async (c) => c.json(serializeQuotaStatus(await quotaStatus(c.var, c.var.principal)), 200),
   );

@@ -20,7 +20,6 @@ const common = {
 async function editProfile(c: Context<SignedInEnv>, input: UserUpdate) {
   const { account, followUp } = await updateProfile(
     c.var,
-    c.env,
     c.var.principal,
     input,
     clientInfo(c),

@@ -1,6 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import type { StaffUserDetail, StaffUserEdit } from "../admin/users";
-import type { UserListRow, UserOrdering, UserSearch } from "../db/admin-users";
+import type { StaffUserDetail, UserListRow } from "../db/admin-users";
 import type { StaffPlanView } from "../db/plans";
 import type { AuditRow, OutboxRow, StripeEventRow } from "../db/schema";
 import { planPrice } from "../billing/prices";
@@ -9,6 +8,31 @@ import { pageQuerySchema, pageSchema } from "./pages";
 import { securityEventSchema, serializeSecurityEvent, sessionSchema } from "./sessions";
 import { priceSchema } from "./user";
 import { serializeUsage, usageSchema } from "./usage";
+
+export type UserOrdering = "date_joined" | "-date_joined" | "last_login" | "-last_login";
+
+/** What the users list asks for (the API's query and the console's filters, as the domain reads them). */
+export interface UserSearch {
+  /** A prefix of the username or the e-mail, in any case. */
+  search?: string;
+  planId?: number;
+  active?: boolean;
+  staff?: boolean;
+  /** A Stripe subscription status, or `none` for users with no subscription. */
+  subscriptionStatus?: string;
+  ordering: UserOrdering;
+}
+
+/** What staff may change on an account (fields left out stay as they are). */
+export interface StaffUserEdit {
+  email?: string;
+  firstName?: string;
+  lastName?: string;
+  dateOfBirth?: string | null;
+  planId?: number;
+  isActive?: boolean;
+  isStaff?: boolean;
+}
 
 const timestamp = z.string().openapi({ format: "date-time" });
 const iso = (d: Date | null) => d?.toISOString() ?? null;
@@ -274,7 +298,7 @@ export function serializeAdminPlan({ plan, quotas, users }: StaffPlanView): z.in
   };
 }
 
-export const stripeEventSchema = z
+export const stripeEventRecordSchema = z
   .object({
     id: z.string(),
     type: z.string(),
@@ -284,9 +308,9 @@ export const stripeEventSchema = z
   })
   .openapi("AdminStripeEvent");
 
-export const stripeEventPageSchema = pageSchema(stripeEventSchema, "PaginatedStripeEvents");
+export const stripeEventPageSchema = pageSchema(stripeEventRecordSchema, "PaginatedStripeEvents");
 
-export function serializeStripeEvent(row: StripeEventRow): z.infer<typeof stripeEventSchema> {
+export function serializeStripeEvent(row: StripeEventRow): z.infer<typeof stripeEventRecordSchema> {
   return {
     id: row.id,
     type: row.type,

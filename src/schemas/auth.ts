@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { passwordProblems } from "../auth/password-rules";
 import { body, email, newEmail, optionalString, password, text, username } from "./fields";
-import type { SignedIn } from "../auth/accounts";
+import type { SignedIn } from "../auth/sign-in";
 import type { SessionTokens } from "../auth/sessions";
 import { serializeUser, userSchema } from "./user";
 
@@ -94,11 +94,10 @@ export const refreshResponseSchema = z
 
 export const csrfResponseSchema = z.object({ csrfToken: z.string() }).openapi("CsrfToken");
 
+export type LoginPayload = z.infer<typeof loginResponseSchema>;
+
 /** dj-rest-auth's login payload; `refresh` is "" while the refresh token travels only as an HttpOnly cookie. */
-export function serializeLoginPayload(
-  { account, tokens }: SignedIn,
-  refreshOnlyInCookie: boolean,
-): z.infer<typeof loginResponseSchema> {
+export function serializeLoginPayload({ account, tokens }: SignedIn, refreshOnlyInCookie: boolean): LoginPayload {
   return {
     access: tokens.access,
     refresh: refreshOnlyInCookie ? "" : tokens.refresh,

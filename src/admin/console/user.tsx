@@ -1,4 +1,5 @@
-import { subscriptionStillBills, type StaffUserDetail } from "../users";
+import { subscriptionStillBills } from "../../accounts/delete";
+import type { StaffUserDetail } from "../../db/admin-users";
 import type { AuditRow, PlanRow } from "../../db/schema";
 import {
   Field,
