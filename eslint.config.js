@@ -41,4 +41,18 @@ export default tseslint.config(
       },
     },
   },
+  {
+    // The scripts the worker serves to browsers (typechecked by tsconfig.browser.json).
+    files: ["src/**/static/*.js"],
+    languageOptions: {
+      globals: {
+        window: "readonly",
+        document: "readonly",
+        location: "readonly",
+        HTMLDetailsElement: "readonly",
+        HTMLFormElement: "readonly",
+        HTMLInputElement: "readonly",
+      },
+    },
+  },
 );

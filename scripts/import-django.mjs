@@ -2,13 +2,13 @@
 // `npm run import:django -- --status [--remote]`
 // Moves the Django service's plans, users (ids, password hashes, plans, Stripe links, staff, allauth
 // verification) and Google identities into D1: the local database `npm run dev` uses, or with
-// --remote the deployed one, through wrangler. See scripts/django-import.mjs for the rules.
+// --remote the deployed one, through wrangler. See scripts/django-dump-plan.mjs for the rules.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { DumpError, EXISTING_QUERIES, LEGACY_HASH_QUERY, planImport, readDump } from "./django-import.mjs";
+import { DumpError, EXISTING_QUERIES, LEGACY_HASH_QUERY, planImport, readDump } from "./django-dump-plan.mjs";
 
 const WRANGLER = "node_modules/.bin/wrangler";
 const { values: flags, positionals } = parseArgs({

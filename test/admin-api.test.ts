@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { createDb } from "../src/db/client";
 import { searchUsersQuery } from "../src/db/admin-users";
-import { bearer, browser, call, clock, jsonInit, login, newUser, post, register } from "./kit";
+import { bearer, browser, call, clock, jsonInit, login, newUser, post, register, registerStaff } from "./kit";
 import { mailCount, newestMail, planIdByName, sessionRow, subscriptionRow, updateUserRow, userRow } from "./db";
 import { deliver, fakeStripe, stripeEvent, subscription } from "./stripe";
 
@@ -26,12 +26,7 @@ type AdminPlan = {
 };
 
 /** A staff member signed in with a Bearer token (promoted as `npm run createsuperuser` would). */
-async function staff() {
-  const signedUp = await register(newUser("staff"));
-  await updateUserRow({ username: signedUp.user.username }, { is_staff: 1 });
-  const id = Number((await userRow(signedUp.user.username))?.id);
-  return { ...signedUp, id, headers: bearer(signedUp.access) };
-}
+const staff = () => registerStaff();
 
 async function customer(prefix = "cust") {
   const signedUp = await register(newUser(prefix));

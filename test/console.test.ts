@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { call, COOKIES, cookieHeader, newUser, register, setCookies, type TestUser } from "./kit";
+import { call, COOKIES, cookieHeader, register, registerStaff, setCookies, type TestUser } from "./kit";
 import { planIdByName, updateUserRow, userRow } from "./db";
 
 /** A browser on the console: keeps cookies, and posts forms with the CSRF field from the cookie. */
@@ -43,9 +43,7 @@ function consoleBrowser() {
 }
 
 async function staffUser() {
-  const { user } = await register(newUser("staff"));
-  await updateUserRow({ username: user.username }, { is_staff: 1 });
-  return user;
+  return (await registerStaff()).user;
 }
 
 async function signedIn(user: TestUser) {
@@ -78,14 +76,15 @@ describe("console pages", () => {
   });
 
   it("serve their stylesheet, script and icon from the worker", async () => {
-    for (const [path, type] of [
-      ["/admin/static/console.css", "text/css"],
-      ["/admin/static/console.js", "text/javascript"],
-      ["/admin/static/favicon.svg", "image/svg+xml"],
+    for (const [path, type, content] of [
+      ["/admin/static/console.css", "text/css", "--accent:"],
+      ["/admin/static/console.js", "text/javascript", 'document.addEventListener("submit"'],
+      ["/admin/static/favicon.svg", "image/svg+xml", "<svg"],
     ]) {
       const response = await call(path ?? "");
       expect(response.status).toBe(200);
       expect(response.headers.get("content-type")).toContain(type);
+      expect(await response.text()).toContain(content);
     }
   });
 

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { bearer, call, COOKIES, jsonInit, register, sendBack } from "./kit";
-import { planIdByName, updateUserRow } from "./db";
+import { bearer, call, COOKIES, jsonInit, register, registerStaff, sendBack } from "./kit";
+import { planIdByName } from "./db";
 import { countingD1 } from "./d1";
 import { checkoutSession, signatureFor, stripeEvent, subscription } from "./stripe";
 
@@ -21,8 +21,7 @@ describe("D1 cost per request", () => {
   });
 
   it("GET /admin/api/users/?search=: two queries — the staff caller's session, then the page with its count", async () => {
-    const { user, access } = await register();
-    await updateUserRow({ username: user.username }, { is_staff: 1 });
+    const { user, access } = await registerStaff();
     const { response, roundTrips, statements } = await measured(`/admin/api/users/?search=${user.email.slice(0, 5)}`, {
       headers: bearer(access),
     });
@@ -31,8 +30,7 @@ describe("D1 cost per request", () => {
   });
 
   it("GET /admin/users (the console page): the session, then the page and the plans for the filter", async () => {
-    const { user, access } = await register();
-    await updateUserRow({ username: user.username }, { is_staff: 1 });
+    const { user, access } = await registerStaff();
     const { response, roundTrips } = await measured(`/admin/users?search=${user.username}`, {
       headers: bearer(access),
     });

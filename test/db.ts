@@ -4,10 +4,16 @@
  * tests move the clock (see `clock` in kit.ts).
  */
 import { env } from "cloudflare:workers";
-import { usernameKey } from "../src/db/users";
+import type { Table } from "drizzle-orm";
+import { plans, users } from "../src/db/schema";
+import { usernameKey } from "../src/identifiers.mjs";
 
 type Row = Record<string, unknown>;
 type Value = string | number | null;
+
+/** The SQL column names of a Drizzle table, so row helpers accept only columns that exist. */
+type ColumnName<T extends Table> = T["_"]["columns"][keyof T["_"]["columns"]]["_"]["name"];
+type ColumnValues<T extends Table> = Partial<Record<ColumnName<T>, Value>>;
 
 function assignments(set: Record<string, Value>) {
   return {
@@ -22,7 +28,7 @@ export function userRow(username: string): Promise<Row | null> {
   return env.DB.prepare("select * from users where username = ?").bind(username).first<Row>();
 }
 
-export async function updateUserRow(where: { username: string } | { id: number }, set: Record<string, Value>) {
+export async function updateUserRow(where: { username: string } | { id: number }, set: ColumnValues<typeof users>) {
   const { sql, values } = assignments(set);
   const [column, key] = "username" in where ? ["username", where.username] : ["id", where.id];
   await env.DB.prepare(`update users set ${sql} where ${column} = ?`)
@@ -64,7 +70,7 @@ export function stripeEventRows(id: string) {
   return env.DB.prepare("select outcome from stripe_events where id = ?").bind(id).all<{ outcome: string }>();
 }
 
-export async function insertPlanRow(plan: Record<string, Value>) {
+export async function insertPlanRow(plan: ColumnValues<typeof plans>) {
   const columns = Object.keys(plan);
   await env.DB.prepare(`insert into plans (${columns.join(", ")}) values (${columns.map(() => "?").join(", ")})`)
     .bind(...Object.values(plan))

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { bearer, call, decodePayload, register, signWithTestSecret } from "./kit";
+import { bearer, call, decodePayload, register, registerStaff, signWithTestSecret } from "./kit";
 import { deleteUserRow, updateUserRow } from "./db";
 import { mailTo, resetLink } from "./mail";
 import { PLAN_FIELDS } from "../src/schemas/admin";
@@ -90,9 +90,7 @@ let staffAccess = "";
 let target = 0;
 beforeAll(async () => {
   access = (await register()).access;
-  const staff = await register();
-  await updateUserRow({ id: staff.body.user.pk }, { is_staff: 1 });
-  staffAccess = staff.access;
+  staffAccess = (await registerStaff()).access;
   target = (await register()).body.user.pk;
 });
 

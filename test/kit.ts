@@ -4,10 +4,14 @@ import { sign } from "hono/jwt";
 import { expect } from "vitest";
 import type { z } from "zod";
 import type { Clock } from "../src/clock";
-import { readConfig } from "../src/env";
+import { createDb } from "../src/db/client";
+import { buildDeps } from "../src/deps";
+import { readConfig, type Deps } from "../src/env";
+import { createLogger } from "../src/log";
 import { createWorker } from "../src/index";
 import type { loginResponseSchema, refreshResponseSchema } from "../src/schemas/auth";
 import { gatedD1 } from "./d1";
+import { updateUserRow } from "./db";
 
 export const ORIGIN = "http://localhost:3000";
 
@@ -24,6 +28,12 @@ class TestClock implements Clock {
 
 export const clock = new TestClock();
 const worker = createWorker(clock);
+
+/** The dependencies a request of the tested worker gets, for calling domain functions directly. */
+export function testDeps(): Deps {
+  const db = createDb(env.DB.withSession("first-primary"));
+  return buildDeps(env, { db, config: readConfig(env), clock, log: createLogger(() => ({ test: true })) });
+}
 
 /** The cookie names of the configuration the tests run with. */
 export const COOKIES = (() => {
@@ -161,6 +171,17 @@ export async function register(user: TestUser = newUser()) {
   const cookies = setCookies(response);
   const refresh = cookies.get(COOKIES.refresh)?.value ?? "";
   return { user, body, cookies, access: body.access, refresh };
+}
+
+/**
+ * A registered account made staff, as `npm run createsuperuser` promotes one (the API grants staff only
+ * to staff), with its id and a Bearer header.
+ */
+export async function registerStaff(user: TestUser = newUser("staff")) {
+  const signedUp = await register(user);
+  const id = signedUp.body.user.pk;
+  await updateUserRow({ id }, { is_staff: 1 });
+  return { ...signedUp, id, headers: bearer(signedUp.access) };
 }
 
 export async function login(user: TestUser) {

@@ -30,7 +30,7 @@ describe("hashPassword", () => {
 describe("verifyPassword", () => {
   it("accepts the right password and refuses a wrong one", async () => {
     const encoded = await hashPassword("right password");
-    expect(await verifyPassword("right password", encoded)).toEqual({ valid: true, needsRehash: false });
+    expect(await verifyPassword("right password", encoded)).toEqual({ valid: true, needsRehash: false, usable: true });
     expect((await verifyPassword("wrong password", encoded)).valid).toBe(false);
   });
 
@@ -40,7 +40,7 @@ describe("verifyPassword", () => {
   });
 
   it("flags a valid hash with fewer iterations for re-hashing", async () => {
-    expect(await verifyPassword(DJANGO_PASSWORD, DJANGO_LEGACY_HASH)).toEqual({ valid: true, needsRehash: true });
+    expect(await verifyPassword(DJANGO_PASSWORD, DJANGO_LEGACY_HASH)).toEqual({ valid: true, needsRehash: true, usable: true });
   });
 
   it("refuses, without throwing, hashes it cannot check on Workers, and absurd iteration counts", async () => {
@@ -55,7 +55,7 @@ describe("verifyPassword", () => {
   });
 
   it("refuses every password when there is no user, after the same hashing work", async () => {
-    expect(await verifyPassword("anything", undefined)).toEqual({ valid: false, needsRehash: false });
+    expect(await verifyPassword("anything", undefined)).toEqual({ valid: false, needsRehash: false, usable: false });
   });
 });
 

@@ -1,6 +1,6 @@
 import type { Deps } from "../env";
 import { TokenInvalid } from "../errors";
-import { listPlans } from "../db/plans";
+import { listPlansForCaller } from "../db/plans";
 import type { PlanRow } from "../db/schema";
 import { planPrice, type Billing } from "./prices";
 
@@ -19,7 +19,7 @@ export async function offeredPlans(
   caller: { userId: number; sessionId: string } | undefined,
   billing: Billing | undefined,
 ): Promise<PlanOffer> {
-  const listing = await listPlans(db, caller, clock.now());
+  const listing = await listPlansForCaller(db, caller, clock.now());
   if (!listing.callerLive) throw new TokenInvalid();
   const plans = billing ? listing.plans.filter((plan) => planPrice(plan, billing) !== null) : listing.plans;
   return { plans, currentPlanId: listing.callerPlanId };

@@ -21,7 +21,7 @@ export interface PlanListing {
  * Every plan in display order, plus what the caller needs to mark its own plan — one query, whose
  * subqueries check the caller's session the way the auth middleware does.
  */
-export async function listPlans(
+export async function listPlansForCaller(
   db: Database,
   caller: { userId: number; sessionId: string } | undefined,
   now: Date,

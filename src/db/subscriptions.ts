@@ -1,6 +1,7 @@
 import { and, eq, isNull, lte, or, sql, type SQL } from "drizzle-orm";
 import type { Database } from "./client";
 import { stripeEvents, users } from "./schema";
+import { lowerEmail } from "./users";
 
 export interface SubscriberKeys {
   subscriptionId?: string | null;
@@ -15,7 +16,7 @@ export function selectSubscriber(db: Database, keys: SubscriberKeys) {
   if (keys.subscriptionId) matches.push([eq(users.stripeSubscriptionId, keys.subscriptionId), sql`0`]);
   if (keys.userId) matches.push([eq(users.id, keys.userId), sql`1`]);
   if (keys.customerId) matches.push([eq(users.stripeCustomerId, keys.customerId), sql`2`]);
-  if (keys.email) matches.push([eq(sql`lower(${users.email})`, keys.email.toLowerCase()), sql`3`]);
+  if (keys.email) matches.push([eq(lowerEmail, keys.email.toLowerCase()), sql`3`]);
   const rank = sql.join(
     [sql`case`, ...matches.map(([when, then]) => sql`when ${when} then ${then}`), sql`end`],
     sql` `,

@@ -3,6 +3,9 @@ import type { Database } from "./client";
 import { outbox, plans, sessions, users, type PlanRow, type UserRow } from "./schema";
 import { FREE_PLAN_NAME } from "./plans";
 import { sessionIsLive } from "./sessions";
+import { usernameKey } from "../identifiers.mjs";
+
+export { usernameKey };
 
 export interface UserWithPlan {
   user: UserRow;
@@ -11,14 +14,6 @@ export interface UserWithPlan {
 
 /** The expression `users_email_lower_unique` indexes: e-mail lookups use it to hit the index. */
 export const lowerEmail = sql`lower(${users.email})`;
-
-/**
- * What makes two usernames the same: Django's NFKC normalisation, then case (allauth's rule), so
- * `Admin` and fullwidth `ａｄｍｉｎ` are `admin`. Unique in the schema (`users_username_key_unique`).
- */
-export function usernameKey(username: string): string {
-  return username.normalize("NFKC").toLowerCase();
-}
 
 /** The user behind a token, in one query: its session live (see `sessionIsLive`). */
 export async function findSessionUser(

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { Usage } from "../quotas/counter";
+import { FREE_PLAN_NAME } from "../db/plans";
 import { UPGRADE_URL, type ConsumeOutcome, type QuotaStatus, type UpgradeSuggestion } from "../quotas/usage";
 import { body, integer, text } from "./fields";
 
@@ -67,16 +68,30 @@ const limitStatusSchema = z.object({
   status: z.enum(["healthy", "moderate", "warning", "critical"]),
 });
 
+/** Where the Django service's status answer sends a user who should upgrade (its plans endpoint). */
+const STATUS_UPGRADE_URL = "/core/plans/";
+
+const upgradeRecommendationSchema = z.union([
+  z.object({
+    should_upgrade: z.literal(true),
+    reason: z.string().openapi({ example: "You are approaching limits on: ai_responses" }),
+    recommended_plan: z.string(),
+    upgrade_url: z.literal(STATUS_UPGRADE_URL),
+    high_usage_scopes: z.array(z.string()),
+  }),
+  z.object({
+    should_upgrade: z.literal(false),
+    reason: z.string().openapi({ example: "Your usage is within comfortable limits" }),
+    recommended_plan: z.null(),
+    upgrade_url: z.null(),
+  }),
+]);
+
 export const quotaStatusSchema = z
   .object({
-    user: z.object({ username: z.string(), email: z.string(), plan: z.string().nullable() }),
+    user: z.object({ username: z.string(), email: z.string(), plan: z.string() }),
     rate_limits: z.record(z.string(), limitStatusSchema),
-    upgrade_recommendation: z.object({
-      should_upgrade: z.boolean(),
-      reason: z.string().nullable(),
-      recommended_plan: z.string().nullable(),
-      upgrade_url: z.string(),
-    }),
+    upgrade_recommendation: upgradeRecommendationSchema,
   })
   .openapi("RateLimitStatus");
 
@@ -118,12 +133,50 @@ function fullness(percentage: number): z.infer<typeof limitStatusSchema>["status
 /** Upgrading is recommended once any quota is at least this full. */
 const UPGRADE_THRESHOLD = 80;
 
+/** The Django service listed its scopes in this order (any other scope follows, by name). */
+const DJANGO_SCOPE_ORDER = ["ai_responses", "questionnaires", "api_calls"];
+const scopeRank = (scope: string) => {
+  const rank = DJANGO_SCOPE_ORDER.indexOf(scope);
+  return rank === -1 ? DJANGO_SCOPE_ORDER.length : rank;
+};
+
+/** The Django service's `round(used / limit * 100, 2)` (0 for a limit of 0, as it answered). */
+function percentageUsed(used: number, limit: number): number {
+  return limit > 0 ? Math.round((used / limit) * 100 * 100) / 100 : 0;
+}
+
+function upgradeRecommendation(
+  highUsageScopes: string[],
+  upgrade: UpgradeSuggestion | null,
+): z.infer<typeof upgradeRecommendationSchema> {
+  if (highUsageScopes.length === 0) {
+    return {
+      should_upgrade: false,
+      reason: "Your usage is within comfortable limits",
+      recommended_plan: null,
+      upgrade_url: null,
+    };
+  }
+  if (!upgrade) {
+    return { should_upgrade: false, reason: "You are on the highest plan", recommended_plan: null, upgrade_url: null };
+  }
+  return {
+    should_upgrade: true,
+    reason: `You are approaching limits on: ${highUsageScopes.join(", ")}`,
+    recommended_plan: upgrade.plan.name,
+    upgrade_url: STATUS_UPGRADE_URL,
+    high_usage_scopes: highUsageScopes,
+  };
+}
+
+/** cvimprover-api's `RateLimitStatusView` answer, field for field. */
 export function serializeQuotaStatus({ account, usages, upgrade }: QuotaStatus): z.infer<typeof quotaStatusSchema> {
   const rateLimits: z.infer<typeof quotaStatusSchema>["rate_limits"] = {};
-  let fullest: { scope: string; percentage: number } | undefined;
-  for (const usage of usages) {
+  const highUsageScopes: string[] = [];
+  const ordered = [...usages].sort((a, b) => scopeRank(a.scope) - scopeRank(b.scope) || a.scope.localeCompare(b.scope));
+  for (const usage of ordered) {
     if (usage.limit === null || usage.remaining === null) continue;
-    const percentage = usage.limit === 0 ? 100 : Math.round((usage.used / usage.limit) * 1000) / 10;
+    const percentage = percentageUsed(usage.used, usage.limit);
     rateLimits[usage.scope] = {
       limit: usage.limit,
       used: usage.used,
@@ -132,17 +185,15 @@ export function serializeQuotaStatus({ account, usages, upgrade }: QuotaStatus):
       percentage_used: percentage,
       status: fullness(percentage),
     };
-    if (!fullest || percentage > fullest.percentage) fullest = { scope: usage.scope, percentage };
+    if (percentage >= UPGRADE_THRESHOLD) highUsageScopes.push(usage.scope);
   }
-  const shouldUpgrade = fullest !== undefined && fullest.percentage >= UPGRADE_THRESHOLD && upgrade !== null;
   return {
-    user: { username: account.user.username, email: account.user.email, plan: account.plan?.name ?? null },
-    rate_limits: rateLimits,
-    upgrade_recommendation: {
-      should_upgrade: shouldUpgrade,
-      reason: shouldUpgrade && fullest ? `You have used ${fullest.percentage}% of your ${fullest.scope} limit.` : null,
-      recommended_plan: shouldUpgrade ? (upgrade?.plan.name ?? null) : null,
-      upgrade_url: UPGRADE_URL,
+    user: {
+      username: account.user.username,
+      email: account.user.email,
+      plan: account.plan?.name ?? FREE_PLAN_NAME,
     },
+    rate_limits: rateLimits,
+    upgrade_recommendation: upgradeRecommendation(highUsageScopes, upgrade),
   };
 }

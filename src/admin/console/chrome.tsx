@@ -1,10 +1,11 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { requestVars, type AppEnv } from "../../env";
+import { errorFields } from "../../log";
 import { ApiError, CsrfFailed, NotAuthenticated, PermissionDenied, TokenInvalid, ValidationError } from "../../errors";
 import { ensureCsrfCookie } from "../../auth/cookies";
 import type { Principal } from "../../auth/principal";
-import type { Chrome, Section } from "./layout";
+import type { Chrome, ConsoleArea } from "./layout";
 import { MessagePage } from "./sign-in";
 
 /**
@@ -39,7 +40,7 @@ const NOTICES: Record<string, { text: string; tone?: "info" | "error" }> = {
   failed: { text: "The message failed again: see its error.", tone: "error" },
 };
 
-export function chrome(c: Context, section?: Section): Chrome {
+export function chrome(c: Context, section?: ConsoleArea): Chrome {
   // Set on signed-in pages only (the sign-in page and its errors have no principal).
   const principal = (c.var as { principal?: Principal }).principal;
   const notice = NOTICES[c.req.query("notice") ?? ""];
@@ -120,7 +121,8 @@ export function renderConsoleError(error: Error, c: Context) {
     const title = STATUS_TITLES[error.status] ?? "Not done";
     return c.html(<MessagePage chrome={page} title={title} message={detail} back={backLink(c)} />, error.status);
   }
-  requestVars(c).log.error("unhandled error", { error: error.name, cause: error.message });
+  // Through errorFields, as the API logs: a database error's message carries the query parameters.
+  requestVars(c).log.error("unhandled error", errorFields(error));
   return c.html(
     <MessagePage
       chrome={page}

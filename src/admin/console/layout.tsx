@@ -3,17 +3,17 @@ import { raw } from "hono/html";
 import { CSRF_FORM_FIELD } from "../../auth/cookies";
 import type { FieldErrors } from "../../errors";
 
-export type Section = "users" | "plans" | "operations" | "audit";
+export type ConsoleArea = "users" | "plans" | "operations" | "audit";
 
 /** What every page knows: the CSRF token its forms carry and, once signed in, who is looking. */
 export interface Chrome {
   csrf: string;
   staff?: { username: string };
-  section?: Section;
+  section?: ConsoleArea;
   notice?: { text: string; tone?: "info" | "error" };
 }
 
-const SECTIONS: Array<{ id: Section; href: string; label: string }> = [
+const SECTIONS: Array<{ id: ConsoleArea; href: string; label: string }> = [
   { id: "users", href: "/admin/users", label: "Users" },
   { id: "plans", href: "/admin/plans", label: "Plans" },
   { id: "operations", href: "/admin/operations", label: "Operations" },
@@ -53,7 +53,7 @@ function Brand() {
   );
 }
 
-export function Page(props: { title: string; chrome: Chrome; children: Child }) {
+export function ConsolePage(props: { title: string; chrome: Chrome; children: Child }) {
   const { chrome } = props;
   return (
     <>
@@ -158,7 +158,7 @@ export function Pager(props: {
 }
 
 /** A panel headed `title` (the heading names the region, for screen readers and tests). */
-export function Section(props: { id: string; title: string; class?: string; children: Child }) {
+export function Panel(props: { id: string; title: string; class?: string; children: Child }) {
   return (
     <section class={props.class ? `panel ${props.class}` : "panel"} aria-labelledby={`${props.id}-heading`}>
       <h2 id={`${props.id}-heading`}>{props.title}</h2>

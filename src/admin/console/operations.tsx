@@ -1,18 +1,18 @@
 import type { AuditRow, OutboxRow, StripeEventRow } from "../../db/schema";
-import type { Page as RowPage } from "../../pagination";
-import { Page, Pager, PostForm, Section, Table, When, type Chrome } from "./layout";
-import { AuditTable } from "./user";
+import type { Page } from "../../pagination";
+import { ConsolePage, Pager, PostForm, Panel, Table, When, type Chrome } from "./layout";
+import { AuditTable } from "./audit-table";
 
 const OUTCOME_BADGES: Record<string, string> = { applied: "badge ok", stale: "badge warn", unmatched: "badge danger" };
 const STATUS_BADGES: Record<string, string> = { sent: "badge ok", pending: "badge warn", failed: "badge danger" };
 
-export function OperationsPage(props: { chrome: Chrome; events: RowPage<StripeEventRow>; outbox: RowPage<OutboxRow> }) {
+export function OperationsPage(props: { chrome: Chrome; events: Page<StripeEventRow>; outbox: Page<OutboxRow> }) {
   const { chrome, events, outbox } = props;
   return (
-    <Page title="Operations" chrome={chrome}>
+    <ConsolePage title="Operations" chrome={chrome}>
       <h1>Operations</h1>
       <p class="subtitle">What Stripe told us, and the mail we sent.</p>
-      <Section id="events" title="Stripe events">
+      <Panel id="events" title="Stripe events">
         <Table
           columns={["Received", "Type", "Outcome", { label: "Event id", class: "hide-small" }]}
           empty="No Stripe event received yet."
@@ -30,8 +30,8 @@ export function OperationsPage(props: { chrome: Chrome; events: RowPage<StripeEv
           ))}
         />
         <Pager page={events} href={(n) => `/admin/operations?events_page=${n}&outbox_page=${outbox.number}`} />
-      </Section>
-      <Section id="outbox" title="Outbox">
+      </Panel>
+      <Panel id="outbox" title="Outbox">
         <Table
           columns={["Written", "To", "Subject", "Status", "Action"]}
           empty="No mail sent yet."
@@ -63,18 +63,18 @@ export function OperationsPage(props: { chrome: Chrome; events: RowPage<StripeEv
           ))}
         />
         <Pager page={outbox} href={(n) => `/admin/operations?events_page=${events.number}&outbox_page=${n}`} />
-      </Section>
-    </Page>
+      </Panel>
+    </ConsolePage>
   );
 }
 
-export function AuditLogPage(props: { chrome: Chrome; page: RowPage<AuditRow> }) {
+export function AuditLogPage(props: { chrome: Chrome; page: Page<AuditRow> }) {
   return (
-    <Page title="Audit log" chrome={props.chrome}>
+    <ConsolePage title="Audit log" chrome={props.chrome}>
       <h1>Audit log</h1>
       <p class="subtitle">Every change made through the console or the admin API: who, what, when, before → after.</p>
       <AuditTable rows={props.page.rows} />
       <Pager page={props.page} href={(n) => `/admin/audit-log?page=${n}`} />
-    </Page>
+    </ConsolePage>
   );
 }

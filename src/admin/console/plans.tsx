@@ -3,7 +3,17 @@ import type { PlanRow } from "../../db/schema";
 import { planPrice, type Billing } from "../../billing/prices";
 import { PLAN_FIELDS } from "../../schemas/admin";
 import { isKeptPlan } from "../plans";
-import { Field, FormErrors, Page, PostForm, Section, Table, windowText, type Chrome, type FormProblem } from "./layout";
+import {
+  Field,
+  FormErrors,
+  ConsolePage,
+  PostForm,
+  Panel,
+  Table,
+  windowText,
+  type Chrome,
+  type FormProblem,
+} from "./layout";
 
 function price(plan: PlanRow, billing: Billing) {
   const p = planPrice(plan, billing);
@@ -127,7 +137,7 @@ export function PlansPage(props: { chrome: Chrome; plans: StaffPlanView[]; probl
   const { chrome, plans, problem } = props;
   const scopes = [...new Set(plans.flatMap((v) => v.quotas.map((q) => q.scope)))].sort();
   return (
-    <Page title="Plans" chrome={chrome}>
+    <ConsolePage title="Plans" chrome={chrome}>
       <h1>Plans</h1>
       <p class="subtitle">What each plan costs and allows. Changes apply to the very next request — no deploy.</p>
       <Table
@@ -185,12 +195,12 @@ export function PlansPage(props: { chrome: Chrome; plans: StaffPlanView[]; probl
           </div>
         </details>
       ))}
-      <Section id="add" title="Add plan" class="spaced">
+      <Panel id="add" title="Add plan" class="spaced">
         <PostForm action="/admin/plans" csrf={chrome.csrf}>
           <PlanFields prefix="new" scopes={scopes} problem={problem} />
           <button type="submit">Add plan</button>
         </PostForm>
-      </Section>
-    </Page>
+      </Panel>
+    </ConsolePage>
   );
 }

@@ -1,8 +1,8 @@
-import { Page, PostForm, type Chrome } from "./layout";
+import { ConsolePage, PostForm, type Chrome } from "./layout";
 
 export function SignInPage(props: { chrome: Chrome; next: string; identifier?: string; error?: string }) {
   return (
-    <Page title="Sign in" chrome={props.chrome}>
+    <ConsolePage title="Sign in" chrome={props.chrome}>
       <div class="panel">
         <h1>Sign in</h1>
         <p class="subtitle">Staff accounts only. Use the credentials you use everywhere else.</p>
@@ -32,7 +32,7 @@ export function SignInPage(props: { chrome: Chrome; next: string; identifier?: s
           <button type="submit">Sign in</button>
         </PostForm>
       </div>
-    </Page>
+    </ConsolePage>
   );
 }
 
@@ -46,7 +46,7 @@ export function MessagePage(props: {
   signOut?: boolean;
 }) {
   return (
-    <Page title={props.title} chrome={props.chrome}>
+    <ConsolePage title={props.title} chrome={props.chrome}>
       <div class="panel">
         <h1>{props.title}</h1>
         <p role="alert">{props.message}</p>
@@ -72,6 +72,6 @@ export function MessagePage(props: {
           )}
         </div>
       </div>
-    </Page>
+    </ConsolePage>
   );
 }

@@ -1,86 +1,21 @@
 import { subscriptionStillBills } from "../../accounts/delete";
 import type { StaffUserDetail } from "../../db/admin-users";
-import type { AuditRow, PlanRow } from "../../db/schema";
+import type { PlanRow } from "../../db/schema";
+import { AuditTable } from "./audit-table";
 import {
   Field,
   FormErrors,
-  Page,
+  ConsolePage,
   PostForm,
-  Section,
+  Panel,
   shownTick,
   shownValue,
   Table,
   When,
-  windowText,
   YesNo,
   type Chrome,
   type FormProblem,
 } from "./layout";
-
-interface AuditedQuota {
-  scope: string;
-  limit: number;
-  window_seconds: number;
-}
-
-const isQuotaList = (value: unknown): value is AuditedQuota[] =>
-  Array.isArray(value) && value.every((q) => typeof q === "object" && q !== null && "scope" in q && "limit" in q);
-
-/** A recorded value as people read it: quotas as `ai_responses 100 / 1 d`, anything else as JSON. */
-function shown(value: unknown): string {
-  if (isQuotaList(value)) {
-    return value.map((q) => `${q.scope} ${q.limit} / ${windowText(q.window_seconds)}`).join(", ") || "none";
-  }
-  return JSON.stringify(value);
-}
-
-/** "field: before → after" lines of an audit entry. */
-export function Changes({ entry }: { entry: AuditRow }) {
-  const keys = [...new Set([...Object.keys(entry.before ?? {}), ...Object.keys(entry.after ?? {})])];
-  if (keys.length === 0) return <span class="muted">—</span>;
-  const show = (value: unknown) => (value === undefined ? "—" : shown(value));
-  return (
-    <ul class="mono changes">
-      {keys.map((key) => (
-        <li>
-          {key}: {show(entry.before?.[key])} → {show(entry.after?.[key])}
-        </li>
-      ))}
-    </ul>
-  );
-}
-
-/** Audit entries; `about` is left out where every entry is about the same object (its own page). */
-export function AuditTable({ rows, about = true }: { rows: AuditRow[]; about?: boolean }) {
-  return (
-    <Table
-      columns={["When", "Who", "What", "Changes (before → after)"]}
-      empty="Nothing recorded yet."
-      rows={rows.map((entry) => (
-        <tr>
-          <td>
-            <When at={entry.createdAt} />
-          </td>
-          <td>{entry.actorUsername}</td>
-          <td>
-            <span class="badge">{entry.action}</span>{" "}
-            {about &&
-              (entry.targetType === "user" ? (
-                <a href={`/admin/users/${entry.targetId}`}>user #{entry.targetId}</a>
-              ) : (
-                <span class="muted">
-                  {entry.targetType} #{entry.targetId}
-                </span>
-              ))}
-          </td>
-          <td>
-            <Changes entry={entry} />
-          </td>
-        </tr>
-      ))}
-    />
-  );
-}
 
 /** The account form's fields (what its messages can be about; any other goes to the top of the form). */
 const ACCOUNT_FIELDS = ["first_name", "last_name", "email", "date_of_birth", "plan"];
@@ -91,7 +26,7 @@ function AccountForm(props: { detail: StaffUserDetail; plans: PlanRow[]; csrf: s
   const planMessages = problem?.errors.plan;
   const chosenPlan = shownValue(problem, "plan", String(user.planId));
   return (
-    <Section id="account" title="Account">
+    <Panel id="account" title="Account">
       <PostForm action={`/admin/users/${user.id}`} csrf={props.csrf}>
         <FormErrors problem={problem} fields={ACCOUNT_FIELDS} />
         <div class="grid tight">
@@ -134,14 +69,14 @@ function AccountForm(props: { detail: StaffUserDetail; plans: PlanRow[]; csrf: s
         </label>
         <button type="submit">Save</button>
       </PostForm>
-    </Section>
+    </Panel>
   );
 }
 
 function Billing({ detail }: { detail: StaffUserDetail }) {
   const { user, plan } = detail;
   return (
-    <Section id="billing" title="Billing">
+    <Panel id="billing" title="Billing">
       <dl class="facts">
         <dt>Plan</dt>
         <dd>
@@ -183,13 +118,13 @@ function Billing({ detail }: { detail: StaffUserDetail }) {
           <When at={user.lastLogin} />
         </dd>
       </dl>
-    </Section>
+    </Panel>
   );
 }
 
 function Usage({ detail }: { detail: StaffUserDetail }) {
   return (
-    <Section id="usage" title="Usage">
+    <Panel id="usage" title="Usage">
       <Table
         columns={["Scope", { label: "Used", class: "num" }, { label: "Limit", class: "num" }, "Window resets"]}
         empty="This plan sets no quotas."
@@ -211,13 +146,13 @@ function Usage({ detail }: { detail: StaffUserDetail }) {
           </tr>
         ))}
       />
-    </Section>
+    </Panel>
   );
 }
 
 function Sessions({ detail }: { detail: StaffUserDetail }) {
   return (
-    <Section id="sessions" title="Sessions">
+    <Panel id="sessions" title="Sessions">
       <Table
         columns={["Signed in", "Last used", "IP", "Device"]}
         empty="No live session."
@@ -234,14 +169,14 @@ function Sessions({ detail }: { detail: StaffUserDetail }) {
           </tr>
         ))}
       />
-    </Section>
+    </Panel>
   );
 }
 
 function SecurityEvents({ detail }: { detail: StaffUserDetail }) {
   const alarming = (type: string) => type.includes("failed") || type.includes("reused") || type.includes("refused");
   return (
-    <Section id="events" title="Security events">
+    <Panel id="events" title="Security events">
       <Table
         columns={["When", "Event", "IP"]}
         empty="None yet."
@@ -257,7 +192,7 @@ function SecurityEvents({ detail }: { detail: StaffUserDetail }) {
           </tr>
         ))}
       />
-    </Section>
+    </Panel>
   );
 }
 
@@ -265,7 +200,7 @@ function Actions({ detail, csrf }: { detail: StaffUserDetail; csrf: string }) {
   const { user } = detail;
   const billing = subscriptionStillBills(user);
   return (
-    <Section id="actions" title="Actions" class="danger-zone">
+    <Panel id="actions" title="Actions" class="danger-zone">
       <div class="actions">
         <PostForm
           action={`/admin/users/${user.id}/end-sessions`}
@@ -305,7 +240,7 @@ function Actions({ detail, csrf }: { detail: StaffUserDetail; csrf: string }) {
       {billing && (
         <p class="hint">This user's subscription still bills: deleting needs it cancelled through Stripe as well.</p>
       )}
-    </Section>
+    </Panel>
   );
 }
 
@@ -313,7 +248,7 @@ export function UserPage(props: { chrome: Chrome; detail: StaffUserDetail; plans
   const { detail, chrome } = props;
   const { user } = detail;
   return (
-    <Page title={user.username} chrome={chrome}>
+    <ConsolePage title={user.username} chrome={chrome}>
       <p>
         <a href="/admin/users">← Users</a>
       </p>
@@ -337,10 +272,10 @@ export function UserPage(props: { chrome: Chrome; detail: StaffUserDetail; plans
       </div>
       <div class="grid spaced">
         <SecurityEvents detail={detail} />
-        <Section id="audit" title="Audit log">
+        <Panel id="audit" title="Audit log">
           <AuditTable rows={detail.audit} about={false} />
-        </Section>
+        </Panel>
       </div>
-    </Page>
+    </ConsolePage>
   );
 }

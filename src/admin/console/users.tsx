@@ -1,7 +1,7 @@
 import type { UserListRow } from "../../db/admin-users";
 import type { PlanRow } from "../../db/schema";
-import type { Page as RowPage } from "../../pagination";
-import { Page, Pager, Table, When, YesNo, type Chrome } from "./layout";
+import type { Page } from "../../pagination";
+import { ConsolePage, Pager, Table, When, YesNo, type Chrome } from "./layout";
 
 export interface UserFilters {
   search: string;
@@ -52,15 +52,10 @@ function pageHref(filters: UserFilters, page: number) {
   return `/admin/users?${query.toString()}`;
 }
 
-export function UsersPage(props: {
-  chrome: Chrome;
-  filters: UserFilters;
-  plans: PlanRow[];
-  page: RowPage<UserListRow>;
-}) {
+export function UsersPage(props: { chrome: Chrome; filters: UserFilters; plans: PlanRow[]; page: Page<UserListRow> }) {
   const { filters, page } = props;
   return (
-    <Page title="Users" chrome={props.chrome}>
+    <ConsolePage title="Users" chrome={props.chrome}>
       <h1>Users</h1>
       <p class="subtitle">Find an account by the start of its username or e-mail address.</p>
       <form class="panel filters" method="get" action="/admin/users" role="search">
@@ -122,6 +117,6 @@ export function UsersPage(props: {
         ))}
       />
       <Pager page={page} href={(n) => pageHref(filters, n)} />
-    </Page>
+    </ConsolePage>
   );
 }

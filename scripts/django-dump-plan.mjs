@@ -2,6 +2,8 @@
 // database already holds, decides every write as SQL. Pure (no files, no processes), so the tests run
 // it inside workerd against the real local D1, and the command runs the same SQL through wrangler.
 
+import { usernameKey } from "../src/identifiers.mjs";
+
 /** The models a dump of the old service holds; any other model is listed and ignored. */
 const MODELS = ["core.plan", "core.user", "account.emailaddress", "socialaccount.socialaccount"];
 /** Django's hashes this service can check (src/auth/legacy-hashes.ts); others need a password reset. */
@@ -10,11 +12,6 @@ const CHECKABLE_HASH = /^pbkdf2_(sha256|sha1)\$\d+\$/;
 const ROWS_PER_INSERT = 200;
 
 export class DumpError extends Error {}
-
-/** What makes two usernames the same here (src/db/users.ts `usernameKey`): NFKC, then case. */
-export function usernameKey(username) {
-  return username.normalize("NFKC").toLowerCase();
-}
 
 /** The dump's objects by model; throws DumpError for anything that is not `dumpdata` JSON. */
 export function readDump(text) {

@@ -1,4 +1,4 @@
-// Types of scripts/django-import.mjs for the tests that run it inside workerd.
+// Types of scripts/django-dump-plan.mjs for the tests that run it inside workerd.
 export class DumpError extends Error {}
 
 export interface DumpEntry {
@@ -33,8 +33,6 @@ export interface ImportReport {
   linkedIdentities: number;
   unknownModels: Record<string, number>;
 }
-
-export function usernameKey(username: string): string;
 export function readDump(text: string): Dump;
 export function digestOf(row: Record<string, unknown>): Promise<string>;
 export const EXISTING_QUERIES: { plans: string; users: string };

@@ -1,0 +1,2 @@
+/** See src/identifiers.mjs. */
+export function usernameKey(username: string): string;
