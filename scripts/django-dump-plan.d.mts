@@ -16,12 +16,22 @@ export interface Dump {
 }
 
 export interface ExistingState {
-  plans: Array<{ id: number; name: string }>;
+  plans: Array<{
+    id: number;
+    name: string;
+    stripe_monthly_price_id: string | null;
+    stripe_yearly_price_id: string | null;
+  }>;
   users: Array<Record<string, unknown>>;
 }
 
 export interface ImportReport {
-  plans: { created: string[]; updated: string[] };
+  plans: {
+    created: string[];
+    updated: string[];
+    /** Prices the dump lacks that we have: kept, not blanked. */
+    keptPrices: Array<{ plan: string; billing: "monthly" | "yearly"; price: string }>;
+  };
   users: {
     created: number;
     updated: number;

@@ -110,7 +110,7 @@ export async function digestOf(row) {
 
 /** The SQL that reads what `planImport` needs to know about the database. */
 export const EXISTING_QUERIES = {
-  plans: "SELECT id, name FROM plans",
+  plans: "SELECT id, name, stripe_monthly_price_id, stripe_yearly_price_id FROM plans",
   users: `SELECT id, username_key, ${DIGESTED.join(", ")}, password_hash, import_digest, imported_password_hash FROM users`,
 };
 
@@ -122,7 +122,7 @@ export const EXISTING_QUERIES = {
 export async function planImport(dump, existing) {
   const statements = [];
   const report = {
-    plans: { created: [], updated: [] },
+    plans: { created: [], updated: [], keptPrices: [] },
     users: { created: 0, updated: 0, unchanged: 0, passwordsUpdated: 0, skipped: [] },
     needPasswordReset: [],
     linkedIdentities: 0,
@@ -130,17 +130,23 @@ export async function planImport(dump, existing) {
   };
 
   // Plans match by name: the dump's description, order and price ids update ours; a new name is created.
-  const ourPlans = new Map(existing.plans.map((p) => [p.name, p.id]));
+  // A price the dump lacks never blanks one we have: ours is kept, and the report says so. The cached
+  // amounts stay as they are (the plan is sellable at once); Stripe's price.* events keep them current.
+  const ourPlans = new Map(existing.plans.map((p) => [p.name, p]));
   const planNameByPk = new Map();
   for (const { pk, fields } of dump.plans) {
     planNameByPk.set(pk, fields.name);
-    const values = {
-      description: fields.description ?? "",
-      sort_order: fields.order ?? 0,
-      stripe_monthly_price_id: fields.stripe_monthly_price_id || null,
-      stripe_yearly_price_id: fields.stripe_yearly_price_id || null,
-    };
-    if (ourPlans.has(fields.name)) {
+    const ours = ourPlans.get(fields.name);
+    const values = { description: fields.description ?? "", sort_order: fields.order ?? 0 };
+    for (const [billing, theirs, column] of [
+      ["monthly", fields.stripe_price_id_monthly, "stripe_monthly_price_id"],
+      ["yearly", fields.stripe_price_id_yearly, "stripe_yearly_price_id"],
+    ]) {
+      const kept = ours?.[column] ?? null;
+      if (!theirs && kept) report.plans.keptPrices.push({ plan: fields.name, billing, price: kept });
+      else values[column] = theirs || null;
+    }
+    if (ours) {
       const set = Object.entries(values).map(([column, value]) => `${column} = ${literal(value)}`);
       statements.push(`UPDATE plans SET ${set.join(", ")} WHERE name = ${literal(fields.name)}`);
       report.plans.updated.push(fields.name);

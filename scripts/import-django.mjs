@@ -76,6 +76,9 @@ const summary = [
   `Google identities linked: ${report.linkedIdentities}`,
   `need a password reset (hash this service cannot check): ${report.needPasswordReset.length}`,
   ...Object.entries(report.unknownModels).map(([model, n]) => `ignored: ${n} × ${model}`),
+  ...report.plans.keptPrices.map(
+    (k) => `kept plan ${k.plan}'s ${k.billing} price ${k.price}: the dump has none (an import never blanks a price)`,
+  ),
   ...report.users.skipped.map((s) => `skipped user ${s.pk} (${s.username}): ${s.reason}`),
 ];
 console.log(summary.join("\n"));

@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { DumpError, EXISTING_QUERIES, planImport, readDump, type ExistingState } from "../scripts/django-dump-plan.mjs";
 import { usernameKey } from "../src/identifiers.mjs";
 import { bearer, call, post, register, type LoginPayload } from "./kit";
@@ -40,7 +40,11 @@ const password = (username: string) => users.find((u) => u.username === username
 describe("npm run import:django", () => {
   it("imports a real Django dump, reporting conflicts and the accounts that must reset their password", async () => {
     const report = await importDump(dumpJson);
-    expect(report.plans).toEqual({ created: ["Legacy Team"], updated: ["Free", "Basic", "Pro", "Premium"] });
+    expect(report.plans).toEqual({
+      created: ["Legacy Team"],
+      updated: ["Free", "Basic", "Pro", "Premium"],
+      keptPrices: [{ plan: "Premium", billing: "yearly", price: "price_premium_yearly" }],
+    });
     expect(report.users.created).toBe(12);
     expect(report.users.skipped).toEqual([
       {
@@ -155,6 +159,66 @@ describe("npm run import:django", () => {
   it("gives new registrations ids above every imported one", async () => {
     const { body } = await register();
     expect(body.user.pk).toBeGreaterThan(23);
+  });
+
+  it("gives each plan the dump's Stripe prices (stripe_price_id_monthly/_yearly), keeping ours where it has none", async () => {
+    const rows = await env.DB.prepare(
+      "select name, stripe_monthly_price_id as monthly, stripe_yearly_price_id as yearly from plans order by sort_order",
+    ).all();
+    expect(rows.results).toEqual([
+      { name: "Free", monthly: null, yearly: null },
+      { name: "Basic", monthly: "price_old_basic_m", yearly: "price_old_basic_y" },
+      { name: "Pro", monthly: "price_old_pro_m", yearly: "price_old_pro_y" },
+      { name: "Premium", monthly: "price_old_premium_m", yearly: "price_premium_yearly" },
+      { name: "Legacy Team", monthly: null, yearly: null },
+    ]);
+  });
+
+  it("sells every paid plan at the dump's prices after the import: a checkout for each succeeds", async () => {
+    const { access } = await login("unverified", password("unverified")).then((r) => r.json<LoginPayload>());
+    const plans = await env.DB.prepare(
+      "select id, name, stripe_monthly_price_id as monthly, stripe_yearly_price_id as yearly from plans where name in ('Basic', 'Pro', 'Premium')",
+    ).all<{ id: number; monthly: string | null; yearly: string | null }>();
+    for (const plan of plans.results) {
+      for (const [billing, price] of [
+        ["monthly", plan.monthly],
+        ["yearly", plan.yearly],
+      ] as const) {
+        if (!price) continue;
+        const response = await post(
+          "/core/payments/create-checkout-session/",
+          { plan_id: plan.id, billing },
+          bearer(access),
+        );
+        expect(response.status, `${billing} ${price}`).toBe(200);
+        expect(await response.json()).toEqual({ url: expect.stringMatching(/^https:\/\/checkout\.stripe\.test\//) });
+      }
+    }
+    const sent = await fetch(`http://127.0.0.1:${inject("fakeStripePort")}/__fake/requests`).then((r) =>
+      r.json<Array<{ path: string; params: Record<string, string> }>>(),
+    );
+    const prices = sent.filter((r) => r.path === "/v1/checkout/sessions").map((r) => r.params["line_items[0][price]"]);
+    expect(prices).toEqual(
+      expect.arrayContaining([
+        "price_old_basic_m",
+        "price_old_basic_y",
+        "price_old_pro_m",
+        "price_old_pro_y",
+        "price_old_premium_m",
+        "price_premium_yearly",
+      ]),
+    );
+  });
+
+  it("moves an imported customer to Pro on a signed subscription.created with the dump's Pro price", async () => {
+    const pro = subscription({ priceId: "price_old_pro_m", customer: "cus_old_50" });
+    expect(await (await deliver(stripeEvent("customer.subscription.created", pro))).json()).toMatchObject({
+      outcome: "applied",
+    });
+    const django50 = await userRow("django50");
+    expect(django50).toMatchObject({ stripe_subscription_id: pro.id, stripe_subscription_status: "active" });
+    const plan = await env.DB.prepare("select name from plans where id = ?").bind(django50?.plan_id).first();
+    expect(plan).toEqual({ name: "Pro" });
   });
 
   it("lets a Stripe webhook naming an imported user's id update that user", async () => {

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { bearer, post, register } from "./kit";
+import { bearer, newUser, post, register } from "./kit";
+import { updateUserRow } from "./db";
 
 /**
  * The local limiter counts in windows aligned to the wall clock (whole minutes for period = 60): a
@@ -87,6 +88,36 @@ describe("rate limits", () => {
     await expectRateLimited(byAddress.refusal);
     const other = `other${Date.now()}@example.com`;
     expect((await post("/auth/registration/resend-email/", { email: other }, from(newIp()))).status).toBe(200);
+  });
+
+  it("resend-email: the same statuses for an unverified account, a verified one and an unknown address", async () => {
+    /** From one fresh IP: what registering there (if anything) leaves, then resends to `address` until refused. */
+    async function statuses(prepare: (client: Record<string, string>) => Promise<string>) {
+      const client = from(newIp());
+      const address = await prepare(client);
+      const seen: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        seen.push((await post("/auth/registration/resend-email/", { email: address }, client)).status);
+      }
+      return seen;
+    }
+    const registerFrom = async (client: Record<string, string>, verified: boolean) => {
+      const user = newUser("resend");
+      const response = await post(
+        "/auth/registration/",
+        { username: user.username, email: user.email, password1: user.password, password2: user.password },
+        client,
+      );
+      expect(response.status).toBe(201);
+      if (verified) await updateUserRow({ username: user.username }, { email_verified: 1 });
+      return user.email;
+    };
+    const unverified = await statuses((client) => registerFrom(client, false));
+    const verified = await statuses((client) => registerFrom(client, true));
+    const unknown = await statuses(() => Promise.resolve(`nobody${Date.now()}@example.com`));
+    expect(unknown).toEqual([200, 200, 200, 200, 200, 429, 429]);
+    expect(unverified).toEqual(unknown);
+    expect(verified).toEqual(unknown);
   });
 
   it("profile: 5 changes of username or e-mail a minute per user; other edits are not limited", async () => {

@@ -229,23 +229,28 @@ describe("POST /core/usage/refund/", () => {
 });
 
 describe("GET /core/rate-limits/status/", () => {
-  it("answers the Django service's shape, field by field", async () => {
-    const { access, user } = await register();
-    await consume(access, { scope: "questionnaires", amount: 4 });
-    await consume(access, { scope: "api_calls", amount: 55 });
+  async function status(access: string) {
     const response = await call("/core/rate-limits/status/", { headers: bearer(access) });
     expect(response.status).toBe(200);
+    return response.json<Record<string, Record<string, Record<string, unknown>>>>();
+  }
+
+  it("answers the Django service's shape, field by field, and recommends the next plan at 80 % or more", async () => {
+    const { access, user } = await register();
+    await consume(access, { scope: "ai_responses", amount: 1 });
+    await consume(access, { scope: "questionnaires", amount: 4 });
+    await consume(access, { scope: "api_calls", amount: 80 });
     const now = clock.now().getTime();
-    const body = await response.json<Record<string, Record<string, Record<string, unknown>>>>();
+    const body = await status(access);
     expect(body).toEqual({
       user: { username: user.username, email: user.email, plan: "Free" },
       rate_limits: {
         ai_responses: {
           limit: 3,
-          used: 0,
-          remaining: 3,
+          used: 1,
+          remaining: 2,
           reset_at: expect.any(String),
-          percentage_used: 0,
+          percentage_used: 33.33,
           status: "healthy",
         },
         questionnaires: {
@@ -258,39 +263,55 @@ describe("GET /core/rate-limits/status/", () => {
         },
         api_calls: {
           limit: 100,
-          used: 55,
-          remaining: 45,
+          used: 80,
+          remaining: 20,
           reset_at: expect.any(String),
-          percentage_used: 55,
-          status: "moderate",
+          percentage_used: 80,
+          status: "warning",
         },
       },
       upgrade_recommendation: {
         should_upgrade: true,
-        reason: "You have used 80% of your questionnaires limit.",
+        reason: "You are approaching limits on: questionnaires, api_calls",
         recommended_plan: "Basic",
-        upgrade_url: "/plans/",
+        upgrade_url: "/core/plans/",
+        high_usage_scopes: ["questionnaires", "api_calls"],
       },
     });
-    const unused = new Date(String(body.rate_limits?.ai_responses?.reset_at)).getTime();
-    expect(Math.abs(unused - (now + DAY * 1000))).toBeLessThan(5_000);
+    // The Django service's scope order, which its clients may show as is.
+    expect(Object.keys(body.rate_limits ?? {})).toEqual(["ai_responses", "questionnaires", "api_calls"]);
+    const taken = new Date(String(body.rate_limits?.ai_responses?.reset_at)).getTime();
+    expect(Math.abs(taken - (now + DAY * 1000))).toBeLessThan(5_000);
   });
 
-  it("calls a quota at 90 % critical and recommends nothing below 80 %", async () => {
-    const { access } = await onPlan("Basic");
-    await consume(access, { scope: "ai_responses", amount: 18 });
-    const critical = await (
-      await call("/core/rate-limits/status/", { headers: bearer(access) })
-    ).json<{
-      rate_limits: Record<string, { status: string }>;
-      upgrade_recommendation: { recommended_plan: string | null };
-    }>();
-    expect(critical.rate_limits.ai_responses?.status).toBe("critical");
-    expect(critical.upgrade_recommendation.recommended_plan).toBe("Pro");
-    const calm = await register();
-    const quiet = await (await call("/core/rate-limits/status/", { headers: bearer(calm.access) })).json();
-    expect(quiet).toMatchObject({
-      upgrade_recommendation: { should_upgrade: false, reason: null, recommended_plan: null, upgrade_url: "/plans/" },
+  it("recommends nothing below 80 %, saying the usage is comfortable", async () => {
+    const { access } = await register();
+    await consume(access, { scope: "questionnaires", amount: 3 });
+    const body = await status(access);
+    expect(body.rate_limits?.questionnaires).toMatchObject({ percentage_used: 60, status: "moderate" });
+    expect(body.upgrade_recommendation).toEqual({
+      should_upgrade: false,
+      reason: "Your usage is within comfortable limits",
+      recommended_plan: null,
+      upgrade_url: null,
+    });
+  });
+
+  it("calls a quota at 90 % critical, and on the top plan says there is nothing to upgrade to", async () => {
+    const basic = await onPlan("Basic");
+    await consume(basic.access, { scope: "ai_responses", amount: 18 });
+    const critical = await status(basic.access);
+    expect(critical.rate_limits?.ai_responses).toMatchObject({ percentage_used: 90, status: "critical" });
+    expect(critical.upgrade_recommendation).toMatchObject({ should_upgrade: true, recommended_plan: "Pro" });
+    const premium = await onPlan("Premium");
+    await consume(premium.access, { scope: "ai_responses", amount: 950 });
+    const top = await status(premium.access);
+    expect(top.rate_limits?.ai_responses).toMatchObject({ percentage_used: 95, status: "critical" });
+    expect(top.upgrade_recommendation).toEqual({
+      should_upgrade: false,
+      reason: "You are on the highest plan",
+      recommended_plan: null,
+      upgrade_url: null,
     });
   });
 

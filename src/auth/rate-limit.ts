@@ -78,15 +78,27 @@ export function identifierChangeLimiter(c: Context): Limiter {
   return (userId) => limit(`user:${userId}`);
 }
 
-/** Per IP, and per address named in the body, so nobody can flood one inbox from many IPs. */
-function perIpAndAddress(limiter: LimiterName) {
+/**
+ * Per IP, and per address named in the body, so nobody can flood one inbox from many IPs. `namespace`
+ * keeps the keys of one endpoint apart from another's on a shared binding: each endpoint counts only
+ * its own requests.
+ */
+function perIpAndAddress(limiter: LimiterName, namespace: string) {
   return rateLimit(limiter, async (c) => {
     const email = await bodyField(c, "email");
-    return [ip(c), email === undefined ? undefined : `email:${email}`];
+    const address = ip(c);
+    return [
+      address === undefined ? undefined : `${namespace}${address}`,
+      email === undefined ? undefined : `${namespace}email:${email}`,
+    ];
   });
 }
 
 export const registrationLimit = rateLimit("REGISTRATION_LIMITER", (c) => [ip(c)]);
-export const resendEmailLimit = perIpAndAddress("REGISTRATION_LIMITER");
-export const passwordResetLimit = perIpAndAddress("PASSWORD_RESET_LIMITER");
+/**
+ * Resend shares the registration binding but not its keys: were a registration counted here, an address
+ * with an account just registered from this IP would meet its 429 one request before an unknown address.
+ */
+export const resendEmailLimit = perIpAndAddress("REGISTRATION_LIMITER", "resend:");
+export const passwordResetLimit = perIpAndAddress("PASSWORD_RESET_LIMITER", "");
 export const refreshLimit = rateLimit("REFRESH_LIMITER", (c) => [ip(c)]);
