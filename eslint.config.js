@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules", ".wrangler", "dist", "migrations", "bench/out", "bench/.state"] },
+  { ignores: ["node_modules", ".wrangler", "dist", "migrations", "bench/out", "bench/.state", "test-output"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -40,7 +40,11 @@ describe("verifyPassword", () => {
   });
 
   it("flags a valid hash with fewer iterations for re-hashing", async () => {
-    expect(await verifyPassword(DJANGO_PASSWORD, DJANGO_LEGACY_HASH)).toEqual({ valid: true, needsRehash: true, usable: true });
+    expect(await verifyPassword(DJANGO_PASSWORD, DJANGO_LEGACY_HASH)).toEqual({
+      valid: true,
+      needsRehash: true,
+      usable: true,
+    });
   });
 
   it("refuses, without throwing, hashes it cannot check on Workers, and absurd iteration counts", async () => {

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { Usage } from "../quotas/counter";
 import { FREE_PLAN_NAME } from "../db/plans";
-import { UPGRADE_URL, type ConsumeOutcome, type QuotaStatus, type UpgradeSuggestion } from "../quotas/usage";
+import { type ConsumeOutcome, type QuotaStatus, type UpgradeSuggestion } from "../quotas/usage";
 import { body, integer, text } from "./fields";
 
 /** Units per call; the ceiling keeps any sum of a day's consumes far inside a 64-bit integer. */
