@@ -40,8 +40,8 @@ async function waitUntilReady(baseUrl, child, timeoutMs = 90_000) {
   throw new Error("wrangler dev did not become ready");
 }
 
-export function startBenchServer({ port = 8799 } = {}) {
-  return startLocalServer({ port, ...BENCH });
+export function startBenchServer({ port = 8799, vars = {} } = {}) {
+  return startLocalServer({ port, vars, ...BENCH });
 }
 
 /** The worker of `env` (undefined: the deployed one) on `port`, its state in `state`, with extra `vars`. */

@@ -36,12 +36,12 @@ const bench = new Hono<AppEnv>()
   // Fresh sessions of a user, made by the app's own session code: their refresh tokens (each timed
   // refresh spends one) and access tokens.
   .post("/__bench/sessions", async (c) => {
-    const { username, count } = await c.req.json<{ username: string; count: number }>();
+    const { username, count, keys } = await c.req.json<{ username: string; count: number; keys?: string }>();
     const db = createDb(c.env.DB.withSession("first-primary"));
     const user = await db.select({ id: users.id }).from(users).where(eq(users.username, username)).get();
     if (!user) return c.json({ detail: "no such user" }, 404);
     const tokens = await openSessions(
-      c.env,
+      withSigningKeys(c.env, keys ?? null),
       Array.from({ length: count }, () => user.id),
     );
     return c.json({ refresh: tokens.map((t) => t.refresh), access: tokens.map((t) => t.access) });
@@ -102,12 +102,36 @@ async function openSessions(env: Bindings, userIds: number[]) {
       .map(({ userId, grant }) => recordNewSession(db, grant, userId, client));
     if (first) await db.batch([first, ...rest]);
   }
-  return Promise.all(grants.map(({ userId, grant }) => signSessionTokens(keys, grant, userId)));
+  return Promise.all(
+    grants.map(({ userId, grant }) => signSessionTokens(keys, grant, { userId, plan: "Free", isStaff: false })),
+  );
+}
+
+/** The variable holding the bench's key set of each algorithm (`npm run bench` generates them). */
+const BENCH_KEY_VARS: Record<string, string> = { es256: "BENCH_SIGNING_KEYS_ES256", eddsa: "BENCH_SIGNING_KEYS_EDDSA" };
+const keyedEnvs = new WeakMap<Bindings, Map<string, Bindings>>();
+
+/**
+ * The deployment as if JWT_SIGNING_KEYS held the bench's keys of one algorithm (`x-bench-keys: es256`
+ * or `eddsa`; none: HS256), so one run measures every kind of token key. One env object per variant
+ * and isolate, as a deployment has: configuration and keys are read once per env object.
+ */
+function withSigningKeys(env: Bindings, variant: string | null): Bindings {
+  const name = variant === null ? undefined : BENCH_KEY_VARS[variant];
+  if (!name) return env;
+  let variants = keyedEnvs.get(env);
+  if (!variants) keyedEnvs.set(env, (variants = new Map()));
+  let keyed = variants.get(name);
+  if (!keyed) {
+    keyed = { ...env, JWT_SIGNING_KEYS: (env as unknown as Record<string, string | undefined>)[name] };
+    variants.set(name, keyed);
+  }
+  return keyed;
 }
 
 export default {
   fetch(request, env, ctx) {
     if (new URL(request.url).pathname.startsWith("/__bench/")) return bench.fetch(request, env, ctx);
-    return worker.fetch(request, env, ctx);
+    return worker.fetch(request, withSigningKeys(env, request.headers.get("x-bench-keys")), ctx);
   },
 } satisfies ExportedHandler<Bindings>;

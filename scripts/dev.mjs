@@ -3,6 +3,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { startFakeStripe } from "./fake-stripe.mjs";
+import { generateSigningJwk } from "./signing-keys.mjs";
 
 const port = process.env.PORT ?? "8787";
 const WRANGLER = "node_modules/.bin/wrangler";
@@ -12,13 +13,18 @@ function wrangler(args) {
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
-// Adds to .dev.vars (creating it) every variable of the example it lacks, with fresh random secrets.
+// Adds to .dev.vars (creating it) every variable of the example it lacks, with fresh random secrets
+// (<random>) and a fresh ES256 signing key set (<es256-key>).
 const current = existsSync(".dev.vars") ? readFileSync(".dev.vars", "utf8") : "";
 const have = new Set(current.split("\n").map((line) => line.split("=")[0]?.trim()));
 const missing = readFileSync(".dev.vars.example", "utf8")
   .split("\n")
   .filter((line) => /^[A-Z_]+=/.test(line) && !have.has(line.split("=")[0]))
-  .map((line) => line.replace("<random>", () => randomBytes(32).toString("hex")));
+  .map((line) =>
+    line
+      .replace("<random>", () => randomBytes(32).toString("hex"))
+      .replace("<es256-key>", () => `'${JSON.stringify([generateSigningJwk("ES256")])}'`),
+  );
 if (missing.length > 0) {
   const prefix = current === "" || current.endsWith("\n") ? current : `${current}\n`;
   writeFileSync(".dev.vars", `${prefix}${missing.join("\n")}\n`, { mode: 0o600 });

@@ -25,9 +25,85 @@ const cookieDomain = z
   .optional()
   .transform((v) => v || undefined);
 
+const base64url = z.string().regex(/^[A-Za-z0-9_-]+$/);
+
+/** A private signing key as a JWK (as `node:crypto` or Web Crypto export one), with its `kid` and `alg`. */
+const signingJwk = z.discriminatedUnion("alg", [
+  z.object({
+    alg: z.literal("ES256"),
+    kid: z.string().min(1),
+    kty: z.literal("EC"),
+    crv: z.literal("P-256"),
+    x: base64url,
+    y: base64url,
+    d: base64url,
+  }),
+  z.object({
+    alg: z.literal("EdDSA"),
+    kid: z.string().min(1),
+    kty: z.literal("OKP"),
+    crv: z.literal("Ed25519"),
+    x: base64url,
+    d: base64url,
+  }),
+]);
+
+export type SigningJwk = z.infer<typeof signingJwk>;
+
+/**
+ * JWT_SIGNING_KEYS: a JSON array of private JWKs; the first signs, all verify. Every message names the
+ * key by position and `kid` only — never a value of a key (the log must not hold a secret).
+ */
+const signingKeys = z
+  .string()
+  .optional()
+  .transform((text, ctx) => {
+    if (text === undefined || text.trim() === "") return undefined;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      ctx.addIssue({ code: "custom", message: "is not JSON (a JSON array of private JWKs)" });
+      return z.NEVER;
+    }
+    if (!Array.isArray(parsed) || parsed.length === 0) {
+      ctx.addIssue({ code: "custom", message: "must be a non-empty JSON array of private JWKs" });
+      return z.NEVER;
+    }
+    const keys: SigningJwk[] = [];
+    parsed.forEach((candidate: unknown, i) => {
+      const key = signingJwk.safeParse(candidate);
+      if (key.success) return void keys.push(key.data);
+      const member = (name: string) =>
+        candidate && typeof candidate === "object" && name in candidate ? (candidate as Record<string, unknown>)[name] : undefined;
+      const kid = typeof member("kid") === "string" ? ` (kid "${String(member("kid")).slice(0, 64)}")` : "";
+      const reason =
+        member("kid") === undefined
+          ? "has no kid"
+          : member("alg") !== "ES256" && member("alg") !== "EdDSA"
+            ? "needs an alg of ES256 or EdDSA"
+            : member("d") === undefined
+              ? "is a public key: a private JWK (with d) is needed to sign"
+              : "is not a well-formed JWK for its alg";
+      ctx.addIssue({ code: "custom", message: `key ${i + 1}${kid} ${reason}` });
+    });
+    const kids = keys.map((key) => key.kid);
+    const duplicate = kids.find((kid, i) => kids.indexOf(kid) !== i);
+    if (duplicate !== undefined) {
+      ctx.addIssue({ code: "custom", message: `has the kid "${duplicate.slice(0, 64)}" twice` });
+    }
+    return keys;
+  });
+
 /** Every variable and secret, declared once: this schema types `Bindings` and parses `Config`. */
 const varsSchema = z.object({
   JWT_SECRET: z.string({ error: "JWT_SECRET is not set" }).min(32, "JWT_SECRET must be at least 32 characters"),
+  JWT_SIGNING_KEYS: signingKeys,
+  JWT_ISSUER: z.string().min(1).default("edge-accounts"),
+  JWT_AUDIENCE: z
+    .string()
+    .optional()
+    .transform((v) => v || undefined),
   CORS_ALLOWED_ORIGINS: z.string().default("http://localhost:3000"),
   ACCESS_TOKEN_LIFETIME_SECONDS: seconds(15 * 60),
   REFRESH_TOKEN_LIFETIME_SECONDS: seconds(7 * 24 * 60 * 60),
@@ -65,6 +141,9 @@ const configSchema = varsSchema.transform((v) => {
   const frontend = v.FRONTEND_URL.replace(/\/+$/, "");
   return {
     jwtSecret: v.JWT_SECRET,
+    signingKeys: v.JWT_SIGNING_KEYS,
+    jwtIssuer: v.JWT_ISSUER,
+    jwtAudience: v.JWT_AUDIENCE,
     corsAllowedOrigins: v.CORS_ALLOWED_ORIGINS.split(",")
       .map((origin) => origin.trim())
       .filter(Boolean),

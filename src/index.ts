@@ -15,6 +15,7 @@ import { planRoutes } from "./routes/plans";
 import { sessionRoutes } from "./routes/sessions";
 import { usageRoutes } from "./routes/usage";
 import { userRoutes } from "./routes/user";
+import { wellKnownRoutes } from "./routes/well-known";
 
 export { UsageCounter } from "./quotas/counter";
 
@@ -30,6 +31,7 @@ export function createWorker(clock: Clock = systemClock) {
     root.route("/core", usageRoutes);
     root.route("/admin/api", adminApiRoutes);
     root.route("/admin", consoleRoutes);
+    root.route("/.well-known", wellKnownRoutes);
     mountDocs(root);
   }, clock);
   return {

@@ -1,15 +1,24 @@
+import { execFileSync } from "node:child_process";
 import type { TestProject } from "vitest/node";
 import { startFakeStripe } from "../scripts/fake-stripe.mjs";
+
+/** What `npm run keys:generate` prints (run as the README says), for the tests that configure signing keys. */
+function generatedKey(alg: string, kid: string): string {
+  return execFileSync("node", ["scripts/signing-keys.mjs", "--alg", alg, "--kid", kid], { encoding: "utf8" });
+}
 
 /** Runs in Node before the workers start: the fake Stripe API the worker's Stripe client talks to. */
 export default async function setup(project: TestProject) {
   const fake = await startFakeStripe(0);
   project.provide("fakeStripePort", fake.port);
+  project.provide("generatedKeys", { es256: generatedKey("ES256", "gen-es256"), eddsa: generatedKey("EdDSA", "gen-eddsa") });
   return () => fake.close();
 }
 
 declare module "vitest" {
   export interface ProvidedContext {
     fakeStripePort: number;
+    /** The stdout of `npm run keys:generate -- --alg ES256` and `-- --alg EdDSA`. */
+    generatedKeys: { es256: string; eddsa: string };
   }
 }

@@ -135,10 +135,12 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
  * A client that behaves like the web frontend in a browser: it keeps the cookies it is sent (dropping
  * cleared ones), sends them back, and echoes the `csrftoken` cookie as `X-CSRFToken` on unsafe calls.
  */
-export function browser() {
+export function browser(overrides: Partial<Cloudflare.Env> = {}) {
   const jar = new Map<string, string>();
   return {
     cookies: jar,
+    /** The deployment's configuration this browser talks to (a test may change it, as an operator would). */
+    overrides,
     async fetch(path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}) {
       const method = init.method ?? "GET";
       const csrf = jar.get(COOKIES.csrf);
@@ -149,7 +151,7 @@ export function browser() {
         ...init.headers,
       };
       const body = init.body === undefined ? undefined : JSON.stringify(init.body);
-      const response = await call(path, { method, headers, body });
+      const response = await call(path, { method, headers, body }, this.overrides);
       for (const [name, { value, attributes }] of setCookies(response)) {
         if (value === "" || /max-age=0\b/i.test(attributes)) jar.delete(name);
         else jar.set(name, value);

@@ -8,7 +8,7 @@ import { findSessionUser, type UserWithPlan } from "../db/users";
 import { clearSessionCookies, isUnsafeMethod, requireCsrf, setSessionCookies } from "./cookies";
 import type { Principal } from "./principal";
 import { rotateRefreshToken } from "./sessions";
-import { inspectToken, type AuthMethod } from "./tokens";
+import { inspectToken, TokenOfUnknownKey, type AuthMethod } from "./tokens";
 
 /** Who the credentials name; `account` is already loaded when a silent refresh had to read it anyway. */
 export interface Caller {
@@ -37,8 +37,8 @@ export async function identifyCaller(c: Context): Promise<Caller | undefined> {
     return { userId: claims.user_id, sessionId: claims.sid, via: "bearer", amr: claims.amr ?? [] };
   }
   const access = getCookie(c, config.accessCookie);
-  const inspected = access ? await inspectToken(access, expected) : undefined;
-  if (inspected && !inspected.expired) {
+  const inspected = access ? await inspectAccessCookie(access, expected) : undefined;
+  if (inspected?.claims && !inspected.expired) {
     if (isUnsafeMethod(c)) await requireCsrf(c);
     const { claims } = inspected;
     return { userId: claims.user_id, sessionId: claims.sid, via: "cookie", amr: claims.amr ?? [] };
@@ -49,7 +49,7 @@ export async function identifyCaller(c: Context): Promise<Caller | undefined> {
     return undefined;
   }
   if (isUnsafeMethod(c)) await requireCsrf(c);
-  const refreshed = await rotateRefreshToken(vars, refresh, clientInfo(c), true).catch((error: unknown) => {
+  const refreshed = await rotateRefreshToken(vars, refresh, clientInfo(c)).catch((error: unknown) => {
     // The refresh cookie is as dead as the access cookie: the browser drops both, and signs in again.
     if (!(error instanceof TokenInvalid)) throw error;
     clearSessionCookies(c);
@@ -57,12 +57,23 @@ export async function identifyCaller(c: Context): Promise<Caller | undefined> {
   });
   setSessionCookies(c, refreshed.tokens);
   return {
-    userId: refreshed.userId,
+    userId: refreshed.account.user.id,
     sessionId: refreshed.sessionId,
     via: "cookie",
     amr: refreshed.amr,
     account: refreshed.account,
   };
+}
+
+/**
+ * The access cookie's claims, or "expired" — also for a cookie signed under a key a rotation has
+ * retired (its tokens are all expired by then), so the refresh cookie keeps the browser signed in.
+ */
+function inspectAccessCookie(token: string, expected: Parameters<typeof inspectToken>[1]) {
+  return inspectToken(token, expected).catch((error: unknown) => {
+    if (error instanceof TokenOfUnknownKey) return { claims: undefined, expired: true };
+    throw error;
+  });
 }
 
 export interface SignedInEnv<Extra extends object = object> {

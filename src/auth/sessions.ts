@@ -56,17 +56,37 @@ export function recordNewSession(db: Database, grant: RefreshGrant, userId: numb
   });
 }
 
+/** Who an access token speaks for, as other services read it: the user, its plan and staff flag. */
+export function tokenSubject({ user, plan }: UserWithPlan) {
+  return { userId: user.id, plan: plan?.name ?? null, isStaff: user.isStaff };
+}
+
+export type TokenSubject = ReturnType<typeof tokenSubject>;
+
 export async function signSessionTokens(
   { config, tokens }: Pick<Deps, "config" | "tokens">,
   grant: RefreshGrant,
-  userId: number,
+  subject: TokenSubject,
 ): Promise<SessionTokens> {
   const iat = epochSeconds(grant.now);
   const accessExpiration = secondsAfter(grant.now, config.accessTokenLifetime);
+  const { userId } = subject;
   const base = { user_id: userId, sid: grant.sessionId, iat };
+  const audience = config.jwtAudience === undefined ? {} : { aud: config.jwtAudience };
   const [access, refresh] = await Promise.all([
     signToken(
-      { ...base, token_type: "access", jti: randomToken(), exp: epochSeconds(accessExpiration), amr: grant.amr },
+      {
+        ...base,
+        token_type: "access",
+        jti: randomToken(),
+        exp: epochSeconds(accessExpiration),
+        amr: grant.amr,
+        sub: String(userId),
+        iss: config.jwtIssuer,
+        ...audience,
+        plan: subject.plan,
+        is_staff: subject.isStaff,
+      },
       tokens,
     ),
     signToken(
@@ -90,27 +110,21 @@ export function readRefreshToken({ tokens, clock }: Pick<Deps, "tokens" | "clock
 
 export interface RefreshedSession {
   tokens: SessionTokens;
-  userId: number;
   sessionId: string;
   amr: AuthMethod[];
-  /** The session's user and plan, when asked for (a silent refresh serves the request with them). */
-  account?: UserWithPlan;
+  /** The session's user and plan (the access token names its plan; a silent refresh serves the request with them). */
+  account: UserWithPlan;
 }
 
 /**
  * Exchanges a refresh token for a fresh access token and the session's current refresh token: one D1
- * round trip when it rotates (the user and plan, when asked for, read in the same batch). The token
+ * round trip when it rotates (the user and plan read in the same batch). The token
  * rotated away less than REFRESH_TOKEN_REUSE_INTERVAL_SECONDS ago is a concurrent request of the same
  * client (a page load fires several with the same cookie): it is served without rotating again, and
  * handed the current token, never its own (a second round trip). Any older token is being replayed:
  * its whole session ends (committed even though the request fails).
  */
-export async function rotateRefreshToken(
-  deps: Deps,
-  token: string,
-  client: ClientInfo,
-  withAccount = false,
-): Promise<RefreshedSession> {
+export async function rotateRefreshToken(deps: Deps, token: string, client: ClientInfo): Promise<RefreshedSession> {
   const { db, config, clock } = deps;
   const claims = await readRefreshToken(deps, token);
   const presented = claims.gen ?? 0;
@@ -123,17 +137,11 @@ export async function rotateRefreshToken(
     lifetime: config.refreshTokenLifetime,
     maxAge: config.sessionMaxAge,
   };
-  const { rotated, account } = await rotateSessionRefreshToken(db, rotation, withAccount);
+  const { rotated, account } = await rotateSessionRefreshToken(db, rotation);
   const current = rotated ?? (await concurrentRefresh(deps, sessionId, presented, now, client));
-  if (current.userId !== claims.user_id || (withAccount && !account)) throw new TokenInvalid(INVALID_REFRESH);
+  if (current.userId !== claims.user_id || account?.user.id !== current.userId) throw new TokenInvalid(INVALID_REFRESH);
   const grant = { sessionId, generation: current.generation, now, expiresAt: current.expiresAt, amr: current.amr };
-  return {
-    tokens: await signSessionTokens(deps, grant, current.userId),
-    userId: current.userId,
-    sessionId,
-    amr: current.amr,
-    account,
-  };
+  return { tokens: await signSessionTokens(deps, grant, tokenSubject(account)), sessionId, amr: current.amr, account };
 }
 
 /**

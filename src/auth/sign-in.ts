@@ -6,7 +6,7 @@ import { insertSecurityEvent, type SecurityEventType } from "../db/security-even
 import { updateUser, type UserChanges, type UserWithPlan } from "../db/users";
 import { serializeLoginPayload, type LoginPayload } from "../schemas/auth";
 import { ensureCsrfCookie, setSessionCookies } from "./cookies";
-import { newSessionGrant, recordNewSession, signSessionTokens, type SessionTokens } from "./sessions";
+import { newSessionGrant, recordNewSession, signSessionTokens, tokenSubject, type SessionTokens } from "./sessions";
 import type { AuthMethod } from "./tokens";
 
 /** A user whose credentials a sign-in method has just checked, and how. */
@@ -50,7 +50,7 @@ export async function startSession(deps: Deps, verified: VerifiedUser, client: C
   ]);
   return {
     account: { ...verified.account, user: { ...user, ...changes } },
-    tokens: await signSessionTokens(deps, grant, user.id),
+    tokens: await signSessionTokens(deps, grant, tokenSubject(verified.account)),
   };
 }
 

@@ -1,7 +1,10 @@
 import { z } from "zod";
 import { epochSeconds } from "../clock";
 import { TokenInvalid } from "../errors";
-import type { TokenKeys } from "./keys";
+import { SigningKeyError, UnknownSigningKey, type TokenKeys } from "./keys";
+
+/** The 401 of a token signed under a key that is not configured (any more): see `UnknownSigningKey`. */
+export class TokenOfUnknownKey extends TokenInvalid {}
 
 export type TokenType = "access" | "refresh";
 
@@ -24,6 +27,13 @@ const claimsSchema = z.object({
   gen: z.number().int().nonnegative().optional(),
   /** Access tokens: how the session was started (tokens from before sessions recorded it carry none). */
   amr: z.array(z.enum(AUTH_METHODS)).optional(),
+  /** Access tokens, for other services: the user id as a string, the issuer, the audience when configured. */
+  sub: z.string().optional(),
+  iss: z.string().optional(),
+  aud: z.string().optional(),
+  /** Access tokens: the user's plan (its name) and staff flag when the token was issued. */
+  plan: z.string().nullable().optional(),
+  is_staff: z.boolean().optional(),
 });
 
 export type TokenClaims = z.infer<typeof claimsSchema>;
@@ -42,7 +52,10 @@ async function verifiedPayload(token: string, expected: Expected): Promise<unkno
   const { keys, type } = expected;
   if (type !== "any") return keys[type].verify(token);
   // Either kind will do: the access keys first (the usual case), then the refresh keys.
-  return keys.access.verify(token).catch(() => keys.refresh.verify(token));
+  return keys.access.verify(token).catch((error: unknown) => {
+    if (error instanceof SigningKeyError) throw error;
+    return keys.refresh.verify(token);
+  });
 }
 
 /**
@@ -58,7 +71,10 @@ export async function inspectToken(
   let payload: unknown;
   try {
     payload = await verifiedPayload(token, expected);
-  } catch {
+  } catch (error) {
+    // A key that cannot be imported is the deployment's fault (a 500 naming it), not the token's.
+    if (error instanceof SigningKeyError) throw error;
+    if (error instanceof UnknownSigningKey) throw new TokenOfUnknownKey(detail);
     throw new TokenInvalid(detail);
   }
   const parsed = claimsSchema.safeParse(payload);

@@ -42,11 +42,11 @@ export interface Rotation {
 
 /**
  * The compare-and-swap of a refresh: moves the session to the next generation only if the presented
- * one is current and the session live; its end slides, capped at creation + max age. With
- * `withAccount`, the session's user and plan are read in the same round trip (single-table reads on
- * purpose: inside a D1 batch Drizzle maps rows by column name, so a join would come back scrambled).
+ * one is current and the session live; its end slides, capped at creation + max age. The session's
+ * user and plan are read in the same round trip (single-table reads on purpose: inside a D1 batch
+ * Drizzle maps rows by column name, so a join would come back scrambled).
  */
-export async function rotateSessionRefreshToken(db: Database, rotation: Rotation, withAccount: boolean) {
+export async function rotateSessionRefreshToken(db: Database, rotation: Rotation) {
   const { sessionId, generation, now } = rotation;
   const nextEnd = sql`min(${now.getTime() + rotation.lifetime * 1000}, ${sessions.createdAt} + ${rotation.maxAge * 1000})`;
   const rotate = db
@@ -59,10 +59,6 @@ export async function rotateSessionRefreshToken(db: Database, rotation: Rotation
       expiresAt: sessions.refreshExpiresAt,
       amr: sessions.amr,
     });
-  if (!withAccount) {
-    const [rotated] = await rotate.all();
-    return { rotated, account: undefined };
-  }
   const userOfSession = sql`(select ${sessions.userId} from ${sessions} where ${sessions.id} = ${sessionId})`;
   const [[rotated], [user], [plan]] = await db.batch([
     rotate,

@@ -3,9 +3,13 @@ import type { Context } from "hono";
 import type { AppEnv } from "../env";
 import { NotFound } from "../errors";
 
-/** Routes are declared without Django's trailing slash (both are served); the document shows it. */
+/**
+ * Routes are declared without Django's trailing slash (both are served); the document shows it — but
+ * for a file's name (`/.well-known/jwks.json`), which is spelled as it is.
+ */
 function withDjangoSlashes<T extends { paths?: Record<string, unknown> }>(document: T): T {
-  const paths = Object.fromEntries(Object.entries(document.paths ?? {}).map(([path, item]) => [`${path}/`, item]));
+  const slashed = (path: string) => (/\.[a-z]+$/.test(path) ? path : `${path}/`);
+  const paths = Object.fromEntries(Object.entries(document.paths ?? {}).map(([path, item]) => [slashed(path), item]));
   return { ...document, paths };
 }
 
