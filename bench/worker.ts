@@ -120,7 +120,7 @@ function withSigningKeys(env: Bindings, variant: string | null): Bindings {
   const name = variant === null ? undefined : BENCH_KEY_VARS[variant];
   if (!name) return env;
   let variants = keyedEnvs.get(env);
-  if (!variants) keyedEnvs.set(env, (variants = new Map()));
+  if (!variants) keyedEnvs.set(env, (variants = new Map<string, Bindings>()));
   let keyed = variants.get(name);
   if (!keyed) {
     keyed = { ...env, JWT_SIGNING_KEYS: (env as unknown as Record<string, string | undefined>)[name] };
