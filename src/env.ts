@@ -75,7 +75,9 @@ const signingKeys = z
       const key = signingJwk.safeParse(candidate);
       if (key.success) return void keys.push(key.data);
       const member = (name: string) =>
-        candidate && typeof candidate === "object" && name in candidate ? (candidate as Record<string, unknown>)[name] : undefined;
+        candidate && typeof candidate === "object" && name in candidate
+          ? (candidate as Record<string, unknown>)[name]
+          : undefined;
       const kid = typeof member("kid") === "string" ? ` (kid "${String(member("kid")).slice(0, 64)}")` : "";
       const reason =
         member("kid") === undefined

@@ -1,10 +1,10 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DumpError, EXISTING_QUERIES, planImport, readDump, type ExistingState } from "../scripts/django-dump-plan.mjs";
 import { usernameKey } from "../src/identifiers.mjs";
 import { bearer, call, post, register, type LoginPayload } from "./kit";
 import { userRow } from "./db";
-import { deliver, stripeEvent, subscription } from "./stripe";
+import { deliver, fakeStripe, stripeEvent, subscription } from "./stripe";
 import dumpJson from "./fixtures/django/dump.json";
 import users from "./fixtures/django/users.json";
 
@@ -194,9 +194,7 @@ describe("npm run import:django", () => {
         expect(await response.json()).toEqual({ url: expect.stringMatching(/^https:\/\/checkout\.stripe\.test\//) });
       }
     }
-    const sent = await fetch(`http://127.0.0.1:${inject("fakeStripePort")}/__fake/requests`).then((r) =>
-      r.json<Array<{ path: string; params: Record<string, string> }>>(),
-    );
+    const sent = await fakeStripe.requests();
     const prices = sent.filter((r) => r.path === "/v1/checkout/sessions").map((r) => r.params["line_items[0][price]"]);
     expect(prices).toEqual(
       expect.arrayContaining([

@@ -50,6 +50,13 @@ export function clearSessionCookies(c: Context) {
   deleteCookie(c, config.refreshCookie, authCookieOptions(config));
 }
 
+/** After an account is deleted nothing of it stays in the browser: the CSRF cookie goes too. */
+export function clearAllCookies(c: Context) {
+  const config = requestVars(c).config;
+  clearSessionCookies(c);
+  deleteCookie(c, config.csrfCookie, csrfCookieOptions(config));
+}
+
 /** The caller's CSRF token, issuing one (readable by scripts, as Django's) when it has none. */
 export function ensureCsrfCookie(c: Context): string {
   const config = requestVars(c).config;

@@ -14,7 +14,8 @@ export type SecurityEventType =
   | "session_revoked"
   | "email_verified"
   | "email_changed"
-  | "console_access_refused";
+  | "console_access_refused"
+  | "data_exported";
 
 export function insertSecurityEvent(
   db: Database,

@@ -197,3 +197,13 @@ export function moveToPendingEmail(db: Database, userId: number, to: string, con
     .set({ email: to, pendingEmail: null, emailVerified: true })
     .where(and(eq(users.id, userId), eq(users.pendingEmail, to), condition));
 }
+
+/** How many active staff accounts there are besides this one (the last one may not delete itself). */
+export async function countOtherActiveStaff(db: Database, userId: number): Promise<number> {
+  const row = await db
+    .select({ n: sql<number>`count(*)` })
+    .from(users)
+    .where(and(eq(users.isStaff, true), eq(users.isActive, true), ne(users.id, userId)))
+    .get();
+  return row?.n ?? 0;
+}

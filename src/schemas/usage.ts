@@ -68,6 +68,8 @@ const limitStatusSchema = z.object({
   status: z.enum(["healthy", "moderate", "warning", "critical"]),
 });
 
+export const rateLimitsSchema = z.record(z.string(), limitStatusSchema);
+
 /** Where the Django service's status answer sends a user who should upgrade (its plans endpoint). */
 const STATUS_UPGRADE_URL = "/core/plans/";
 
@@ -90,7 +92,7 @@ const upgradeRecommendationSchema = z.union([
 export const quotaStatusSchema = z
   .object({
     user: z.object({ username: z.string(), email: z.string(), plan: z.string() }),
-    rate_limits: z.record(z.string(), limitStatusSchema),
+    rate_limits: rateLimitsSchema,
     upgrade_recommendation: upgradeRecommendationSchema,
   })
   .openapi("RateLimitStatus");
@@ -169,10 +171,9 @@ function upgradeRecommendation(
   };
 }
 
-/** cvimprover-api's `RateLimitStatusView` answer, field for field. */
-export function serializeQuotaStatus({ account, usages, upgrade }: QuotaStatus): z.infer<typeof quotaStatusSchema> {
-  const rateLimits: z.infer<typeof quotaStatusSchema>["rate_limits"] = {};
-  const highUsageScopes: string[] = [];
+/** The `rate_limits` of the status answer: each limited scope's usage, in the Django service's scope order. */
+export function serializeRateLimits(usages: Usage[]): z.infer<typeof rateLimitsSchema> {
+  const rateLimits: z.infer<typeof rateLimitsSchema> = {};
   const ordered = [...usages].sort((a, b) => scopeRank(a.scope) - scopeRank(b.scope) || a.scope.localeCompare(b.scope));
   for (const usage of ordered) {
     if (usage.limit === null || usage.remaining === null) continue;
@@ -185,8 +186,16 @@ export function serializeQuotaStatus({ account, usages, upgrade }: QuotaStatus):
       percentage_used: percentage,
       status: fullness(percentage),
     };
-    if (percentage >= UPGRADE_THRESHOLD) highUsageScopes.push(usage.scope);
   }
+  return rateLimits;
+}
+
+/** cvimprover-api's `RateLimitStatusView` answer, field for field. */
+export function serializeQuotaStatus({ account, usages, upgrade }: QuotaStatus): z.infer<typeof quotaStatusSchema> {
+  const rateLimits = serializeRateLimits(usages);
+  const highUsageScopes = Object.entries(rateLimits)
+    .filter(([, limit]) => limit.percentage_used >= UPGRADE_THRESHOLD)
+    .map(([scope]) => scope);
   return {
     user: {
       username: account.user.username,
