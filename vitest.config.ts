@@ -13,6 +13,7 @@ export default defineConfig(async () => {
         miniflare: {
           bindings: {
             JWT_SECRET: "test-secret-that-is-at-least-32-characters-long",
+            MFA_ENCRYPTION_KEY: "test-mfa-key-that-is-at-least-32-characters-long",
             CORS_ALLOWED_ORIGINS: "http://localhost:3000,https://app.example.com",
             STRIPE_SECRET_KEY: "sk_test_fake",
             STRIPE_WEBHOOK_SECRET: "whsec_test_secret",

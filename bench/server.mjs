@@ -53,6 +53,7 @@ export async function startLocalServer({ port, env, state, vars = {} }) {
   const secrets = {
     JWT_SECRET: randomBytes(32).toString("hex"),
     STRIPE_WEBHOOK_SECRET: `whsec_${randomBytes(24).toString("hex")}`,
+    MFA_ENCRYPTION_KEY: randomBytes(32).toString("hex"),
   };
   const varArgs = Object.entries({ ...secrets, ...vars }).flatMap(([key, value]) => ["--var", `${key}:${value}`]);
   const child = spawn(

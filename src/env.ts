@@ -137,6 +137,9 @@ const varsSchema = z.object({
   EMAIL_VERIFICATION_PATH: z.string().startsWith("/").default("/verify-email"),
   EMAIL_VERIFICATION_EXPIRE_SECONDS: seconds(3 * 24 * 60 * 60),
   RATE_LIMIT_PERIOD_SECONDS: seconds(60),
+  MFA_ENCRYPTION_KEY: z.string().min(32, "MFA_ENCRYPTION_KEY must be at least 32 characters").optional(),
+  MFA_ISSUER: z.string().min(1).default("edge-accounts"),
+  ADMIN_REQUIRE_MFA: flag(false),
 });
 
 const configSchema = varsSchema.transform((v) => {
@@ -181,6 +184,7 @@ const configSchema = varsSchema.transform((v) => {
     emailVerification: v.ACCOUNT_EMAIL_VERIFICATION,
     emailVerificationLifetime: v.EMAIL_VERIFICATION_EXPIRE_SECONDS,
     rateLimitPeriod: v.RATE_LIMIT_PERIOD_SECONDS,
+    mfa: { encryptionKey: v.MFA_ENCRYPTION_KEY, issuer: v.MFA_ISSUER, requiredForStaff: v.ADMIN_REQUIRE_MFA },
   };
 });
 

@@ -10,6 +10,7 @@ import { authRoutes } from "./routes/auth";
 import { consoleRoutes } from "./routes/console";
 import { mountDocs } from "./routes/docs";
 import { healthRoutes } from "./routes/health";
+import { mfaRoutes } from "./routes/mfa";
 import { paymentRoutes } from "./routes/payments";
 import { planRoutes } from "./routes/plans";
 import { sessionRoutes } from "./routes/sessions";
@@ -25,6 +26,7 @@ export function createWorker(clock: Clock = systemClock) {
     root.route("/auth", authRoutes);
     root.route("/auth", userRoutes);
     root.route("/auth", sessionRoutes);
+    root.route("/auth", mfaRoutes);
     root.route("/core", healthRoutes);
     root.route("/core", planRoutes);
     root.route("/core", paymentRoutes);

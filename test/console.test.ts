@@ -1,7 +1,18 @@
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { call, COOKIES, cookieHeader, register, registerStaff, setCookies, type TestUser } from "./kit";
+import { timeStep, totpCode } from "../src/auth/mfa/totp";
+import {
+  call,
+  clock,
+  COOKIES,
+  cookieHeader,
+  jsonInit,
+  register,
+  registerStaff,
+  setCookies,
+  type TestUser,
+} from "./kit";
 import { planIdByName, updateUserRow, userRow } from "./db";
 
 /** A browser on the console: keeps cookies, and posts forms with the CSRF field from the cookie. */
@@ -401,5 +412,44 @@ describe("console forms", () => {
     expect(response.headers.get("location")).toBe("/admin/login");
     expect(client.jar.has(COOKIES.access)).toBe(false);
     expect((await call("/admin/users", { headers: cookieHeader({ [COOKIES.access]: access }) })).status).toBe(303);
+  });
+});
+
+describe("console sign-in with two-factor on", () => {
+  /** A staff member with two-factor on, and its secret. */
+  async function staffWithTotp() {
+    const staff = await registerStaff();
+    const setup = await call("/auth/mfa/totp/setup/", jsonInit({ password: staff.user.password }, staff.headers));
+    const { secret } = await setup.json<{ secret: string }>();
+    const code = await totpCode(secret, timeStep(clock.now()));
+    expect((await call("/auth/mfa/totp/confirm/", jsonInit({ code }, staff.headers))).status).toBe(200);
+    clock.advance(30);
+    return { ...staff, secret };
+  }
+
+  it("asks for the code after the password, and signs in with it; a wrong code shows the step again", async () => {
+    const staff = await staffWithTotp();
+    const client = consoleBrowser();
+    const step = await client.post("/admin/login", { username: staff.user.username, password: staff.user.password });
+    expect(step.status).toBe(200);
+    const page = await step.text();
+    expect(page).toContain('<label for="code">Authentication code</label>');
+    expect(client.jar.has(COOKIES.access)).toBe(false);
+    const mfaToken = /name="mfa_token" value="([^"]+)"/.exec(page)?.[1] ?? "";
+    const wrong = await client.post("/admin/login/mfa", { mfa_token: mfaToken, code: "000000" });
+    expect(wrong.status).toBe(400);
+    expect(await wrong.text()).toContain("Invalid code.");
+    const code = await totpCode(staff.secret, timeStep(clock.now()));
+    const done = await client.post("/admin/login/mfa", { mfa_token: mfaToken, code, next: "/admin/plans" });
+    expect(done.status).toBe(303);
+    expect(done.headers.get("location")).toBe("/admin/plans");
+    expect((await client.get("/admin/plans")).status).toBe(200);
+  });
+
+  it("with ADMIN_REQUIRE_MFA, refuses a staff session signed in with a password only", async () => {
+    const staff = await registerStaff();
+    const response = await call("/admin/users", { headers: staff.headers }, { ADMIN_REQUIRE_MFA: "true" });
+    expect(response.status).toBe(403);
+    expect(await response.text()).toContain("Staff must sign in with a second factor");
   });
 });

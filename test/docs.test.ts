@@ -14,6 +14,7 @@ describe("GET /schema/", () => {
     const document = await response.json<OpenApiDocument>();
     expect(document.openapi).toBe("3.1.0");
     expect(Object.keys(document.paths).sort()).toEqual([
+      "/.well-known/jwks.json",
       "/admin/api/audit-log/",
       "/admin/api/outbox/",
       "/admin/api/outbox/{id}/resend/",
@@ -27,8 +28,14 @@ describe("GET /schema/", () => {
       "/admin/api/users/{id}/password-reset/",
       "/auth/csrf-token/",
       "/auth/login/",
+      "/auth/login/mfa/",
       "/auth/logout/",
       "/auth/logout/all/",
+      "/auth/mfa/",
+      "/auth/mfa/recovery-codes/",
+      "/auth/mfa/totp/confirm/",
+      "/auth/mfa/totp/disable/",
+      "/auth/mfa/totp/setup/",
       "/auth/password/change/",
       "/auth/password/reset/",
       "/auth/password/reset/confirm/",
@@ -41,6 +48,8 @@ describe("GET /schema/", () => {
       "/auth/token/refresh/",
       "/auth/token/verify/",
       "/auth/user/",
+      "/auth/user/delete/",
+      "/auth/user/export/",
       "/core/billing/portal/",
       "/core/health/",
       "/core/payments/create-checkout-session/",
@@ -54,7 +63,7 @@ describe("GET /schema/", () => {
     for (const operations of Object.values(document.paths)) {
       for (const operation of Object.values(operations)) expect(operation.operationId).toBeTruthy();
     }
-    expect(Object.keys(document.paths["/auth/user/"] ?? {}).sort()).toEqual(["get", "patch", "put"]);
+    expect(Object.keys(document.paths["/auth/user/"] ?? {}).sort()).toEqual(["delete", "get", "patch", "put"]);
     expect(document.components.schemas).toHaveProperty("User");
     expect(document.components.schemas).toHaveProperty("Register");
   });

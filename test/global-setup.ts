@@ -11,7 +11,10 @@ function generatedKey(alg: string, kid: string): string {
 export default async function setup(project: TestProject) {
   const fake = await startFakeStripe(0);
   project.provide("fakeStripePort", fake.port);
-  project.provide("generatedKeys", { es256: generatedKey("ES256", "gen-es256"), eddsa: generatedKey("EdDSA", "gen-eddsa") });
+  project.provide("generatedKeys", {
+    es256: generatedKey("ES256", "gen-es256"),
+    eddsa: generatedKey("EdDSA", "gen-eddsa"),
+  });
   return () => fake.close();
 }
 

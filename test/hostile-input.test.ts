@@ -7,7 +7,16 @@ import { mailTo, resetLink } from "./mail";
 import { PLAN_FIELDS } from "../src/schemas/admin";
 
 /** Every table a request could change, except the audit trail and the mail log. */
-const STATE_TABLES = ["users", "plans", "sessions", "one_time_tokens", "stripe_events"];
+const STATE_TABLES = [
+  "users",
+  "plans",
+  "sessions",
+  "one_time_tokens",
+  "stripe_events",
+  "mfa_totp",
+  "mfa_recovery_codes",
+  "pending_sign_ins",
+];
 
 async function stateDigest(): Promise<string> {
   const dumps = await env.DB.batch(STATE_TABLES.map((table) => env.DB.prepare(`select * from ${table} order by 1`)));
@@ -75,6 +84,12 @@ const ENDPOINTS: Endpoint[] = [
   { method: "POST", path: "/core/payments/create-checkout-session/", fields: ["plan_id", "billing"], signedIn: true },
   { method: "POST", path: "/core/usage/consume/", fields: ["scope", "amount"], signedIn: true },
   { method: "POST", path: "/core/usage/refund/", fields: ["scope", "amount", "idempotency_key"], signedIn: true },
+  { method: "POST", path: "/auth/login/mfa/", fields: ["mfa_token", "code"] },
+  { method: "POST", path: "/auth/mfa/totp/setup/", fields: ["password"], signedIn: true },
+  { method: "POST", path: "/auth/mfa/totp/confirm/", fields: ["code"], signedIn: true },
+  { method: "POST", path: "/auth/mfa/totp/disable/", fields: ["code"], signedIn: true },
+  { method: "POST", path: "/auth/mfa/recovery-codes/", fields: ["code"], signedIn: true },
+  { method: "POST", path: "/auth/user/delete/", fields: ["password", "confirm"], signedIn: true },
   {
     method: "PATCH",
     path: "/admin/api/users/{target}/",

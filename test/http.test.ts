@@ -74,7 +74,7 @@ describe("paths and methods", () => {
     expect(response.status).toBe(405);
     expect(await response.json()).toEqual({ detail: 'Method "GET" not allowed.' });
     expect(response.headers.get("allow")).toBe("POST");
-    const del = await call("/auth/user", { method: "DELETE" });
+    const del = await call("/core/plans", { method: "DELETE" });
     expect(del.status).toBe(405);
     expect(await del.json()).toEqual({ detail: 'Method "DELETE" not allowed.' });
   });

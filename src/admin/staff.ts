@@ -6,18 +6,32 @@ import { insertSecurityEvent } from "../db/security-events";
 import { verifyPasswordSignIn } from "../auth/accounts";
 import { requireUser, type SignedInEnv } from "../auth/middleware";
 import type { Limiter } from "../auth/rate-limit";
-import { startSession, type SignedIn } from "../auth/sign-in";
+import type { AuthMethod } from "../auth/tokens";
+import { beginSignIn, type SignInOutcome } from "../auth/mfa/sign-in-step";
 
 /**
  * After `requireUser` (which read the account from D1 on this very request): the caller must be staff.
  * Demoting or deactivating a staff member therefore ends their admin access on their next request.
  */
 const requireStaffFlag = createMiddleware<SignedInEnv>(async (c, next) => {
-  if (!c.var.principal.user.isStaff) throw new PermissionDenied();
+  const { user, amr } = c.var.principal;
+  if (!user.isStaff) throw new PermissionDenied();
+  if (c.var.config.mfa.requiredForStaff && !hasSecondFactor(amr)) throw new PermissionDenied(STAFF_NEED_SECOND_FACTOR);
   await next();
 });
 
-/** A route's `middleware` for the admin API and console: signed in, and staff. */
+export const STAFF_NEED_SECOND_FACTOR =
+  "Staff must sign in with a second factor: turn on two-factor authentication and sign in again.";
+
+/** Whether a session was started with a second factor (a TOTP or recovery code, or a passkey). */
+export function hasSecondFactor(amr: AuthMethod[]): boolean {
+  return amr.includes("otp") || amr.includes("webauthn");
+}
+
+/**
+ * A route's `middleware` for the admin API and console: signed in, and staff — with ADMIN_REQUIRE_MFA,
+ * through a session started with a second factor.
+ */
 export const staffOnly: [typeof requireUser, typeof requireStaffFlag] = [requireUser, requireStaffFlag];
 
 /** Who an admin write is recorded as. */
@@ -39,7 +53,7 @@ export async function signInStaff(
   credentials: { username: string; password: string },
   client: ClientInfo,
   limitAttempts: Limiter,
-): Promise<SignedIn> {
+): Promise<SignInOutcome> {
   const verified = await verifyPasswordSignIn(deps, credentials, client, limitAttempts);
   const { user } = verified.account;
   if (!user.isStaff) {
@@ -47,5 +61,5 @@ export async function signInStaff(
     await insertSecurityEvent(deps.db, event, deps.clock.now()).run();
     throw new PermissionDenied("This account is not staff: it cannot use the admin console.");
   }
-  return startSession(deps, verified, client);
+  return beginSignIn(deps, verified, client);
 }

@@ -16,7 +16,8 @@ import { reauthenticate } from "./reauthenticate";
 import { attributesOf, sendEmailChangedNotice, sendEmailVerification } from "./recovery";
 import type { Principal } from "./principal";
 import { INVALID_REFRESH, readRefreshToken, type SessionTokens } from "./sessions";
-import { startSession, type SignedIn, type VerifiedUser } from "./sign-in";
+import { beginSignIn, type SignInOutcome } from "./mfa/sign-in-step";
+import { startSession, type VerifiedUser } from "./sign-in";
 import { readToken } from "./tokens";
 
 /**
@@ -61,17 +62,18 @@ export async function verifyPasswordSignIn(
     throw new NonFieldError(BAD_CREDENTIALS);
   }
   const userChanges: UserChanges = check.needsRehash ? { passwordHash: await hashPassword(credentials.password) } : {};
-  return { account: found, amr: ["pwd"], event: "login_succeeded", userChanges };
+  const account = { user: found.user, plan: found.plan };
+  return { account, amr: ["pwd"], event: "login_succeeded", userChanges, secondFactor: found.secondFactor };
 }
 
-/** A password login: the credentials checked, then a session started. */
+/** A password login: the credentials checked, then a session started (or, with a second factor on, its step). */
 export async function logIn(
   deps: Deps,
   credentials: { username?: string; email?: string; password: string },
   client: ClientInfo,
   limitAttempts: Limiter,
-): Promise<SignedIn> {
-  return startSession(deps, await verifyPasswordSignIn(deps, credentials, client, limitAttempts), client);
+): Promise<SignInOutcome> {
+  return beginSignIn(deps, await verifyPasswordSignIn(deps, credentials, client, limitAttempts), client);
 }
 
 /** Ends the session the refresh token belongs to: its refresh and access tokens stop working. */

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import type { ClientInfo } from "../client-info";
-import { requestVars, type Deps } from "../env";
+import { requestVars, type Config, type Deps } from "../env";
+import type { UserRow } from "../db/schema";
 import { NonFieldError } from "../errors";
 import { insertSecurityEvent, type SecurityEventType } from "../db/security-events";
 import { updateUser, type UserChanges, type UserWithPlan } from "../db/users";
@@ -18,6 +19,8 @@ export interface VerifiedUser {
   event: SecurityEventType | null;
   /** Changes to the user row that go with the sign-in (a password re-hashed to our format). */
   userChanges?: UserChanges;
+  /** A second factor is on for the account: this was the first step only (see `beginSignIn`). */
+  secondFactor?: boolean;
 }
 
 export interface SignedIn {
@@ -29,6 +32,16 @@ export const ACCOUNT_DISABLED = "User account is disabled.";
 export const EMAIL_NOT_VERIFIED = "E-mail is not verified.";
 
 /**
+ * What every sign-in requires of the account, before a session or a second step: it is active, and its
+ * address is verified when verification is mandatory (said only to whoever proved they hold the
+ * account, so it reveals nothing about which accounts exist).
+ */
+export function assertMaySignIn(config: Config, user: UserRow) {
+  if (!user.isActive) throw new NonFieldError(ACCOUNT_DISABLED);
+  if (config.emailVerification === "mandatory" && !user.emailVerified) throw new NonFieldError(EMAIL_NOT_VERIFIED);
+}
+
+/**
  * The one place a session starts, whatever checked the credentials (a password, Google, a second
  * factor, a passkey, a registration): the rules every sign-in shares — the account is active, its
  * address verified when verification is mandatory — then the session row (with its `amr`), the last
@@ -37,9 +50,7 @@ export const EMAIL_NOT_VERIFIED = "E-mail is not verified.";
 export async function startSession(deps: Deps, verified: VerifiedUser, client: ClientInfo): Promise<SignedIn> {
   const { db, config, clock } = deps;
   const { user } = verified.account;
-  if (!user.isActive) throw new NonFieldError(ACCOUNT_DISABLED);
-  // Said only to whoever proved they hold the account, so it reveals nothing about which accounts exist.
-  if (config.emailVerification === "mandatory" && !user.emailVerified) throw new NonFieldError(EMAIL_NOT_VERIFIED);
+  assertMaySignIn(config, user);
   const grant = newSessionGrant(config, clock.now(), verified.amr);
   const changes: UserChanges = { ...verified.userChanges, lastLogin: grant.now };
   const event = verified.event;

@@ -220,6 +220,57 @@ export const auditLog = sqliteTable(
   (t) => [index("audit_log_target_idx").on(t.targetType, t.targetId, t.id)],
 );
 
+/**
+ * A user's TOTP authenticator: the secret encrypted at rest (AES-GCM under a key derived from
+ * MFA_ENCRYPTION_KEY), pending until a first code confirms it. The last time step a code was accepted
+ * at is kept, so every code works once (confirm's included).
+ */
+export const totpAuthenticators = sqliteTable("mfa_totp", {
+  userId: integer("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  encryptedSecret: text("encrypted_secret").notNull(),
+  /** When a first code confirmed it: two-factor sign-in is on from then. Null while the setup is pending. */
+  confirmedAt: integer("confirmed_at", { mode: "timestamp_ms" }),
+  lastUsedStep: integer("last_used_step"),
+  createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+/** Single-use recovery codes: only their HMAC (keyed from MFA_ENCRYPTION_KEY) is stored. */
+export const recoveryCodes = sqliteTable(
+  "mfa_recovery_codes",
+  {
+    codeHash: text("code_hash").primaryKey(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    usedAt: integer("used_at", { mode: "timestamp_ms" }),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("mfa_recovery_codes_user_idx").on(t.userId)],
+);
+
+/**
+ * A sign-in waiting for its second factor (the `mfa_token` of the login step): only the token's SHA-256
+ * is stored; it is bound to its user, carries how the first step was made (`amr`), lives minutes, counts
+ * wrong codes and is used once.
+ */
+export const pendingSignIns = sqliteTable(
+  "pending_sign_ins",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    amr: text("amr", { mode: "json" }).$type<AuthMethod[]>().notNull(),
+    failedAttempts: integer("failed_attempts").notNull().default(0),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+    usedAt: integer("used_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [index("pending_sign_ins_user_idx").on(t.userId)],
+);
+
 export type UserRow = typeof users.$inferSelect;
 export type PlanQuotaRow = typeof planQuotas.$inferSelect;
 export type PlanRow = typeof plans.$inferSelect;
@@ -227,3 +278,5 @@ export type AuditRow = typeof auditLog.$inferSelect;
 export type SecurityEventRow = typeof securityEvents.$inferSelect;
 export type OutboxRow = typeof outbox.$inferSelect;
 export type StripeEventRow = typeof stripeEvents.$inferSelect;
+export type TotpAuthenticatorRow = typeof totpAuthenticators.$inferSelect;
+export type PendingSignInRow = typeof pendingSignIns.$inferSelect;

@@ -1,4 +1,4 @@
-import { count, desc, eq } from "drizzle-orm";
+import { count, desc, eq, sql, type SQL } from "drizzle-orm";
 import type { Database } from "./client";
 import { securityEvents } from "./schema";
 import type { ClientInfo } from "../client-info";
@@ -15,7 +15,12 @@ export type SecurityEventType =
   | "email_verified"
   | "email_changed"
   | "console_access_refused"
-  | "data_exported";
+  | "data_exported"
+  | "mfa_enabled"
+  | "mfa_disabled"
+  | "mfa_reset_by_staff"
+  | "recovery_codes_regenerated"
+  | "recovery_code_used";
 
 export function insertSecurityEvent(
   db: Database,
@@ -24,6 +29,22 @@ export function insertSecurityEvent(
 ) {
   const { userId, type, client } = event;
   return db.insert(securityEvents).values({ userId, type, ip: client.ip, userAgent: client.userAgent, createdAt: now });
+}
+
+/** The event, written only if `condition` holds when its turn in the batch comes. */
+export function insertSecurityEventIf(
+  db: Database,
+  event: { userId: number; type: SecurityEventType; client: ClientInfo },
+  now: Date,
+  condition: SQL,
+) {
+  const { userId, type, client } = event;
+  // Drizzle's INSERT … SELECT names every column in table order: id (null: the next one) first.
+  return db
+    .insert(securityEvents)
+    .select(
+      sql`select null, ${userId}, ${type}, ${client.ip}, ${client.userAgent}, ${now.getTime()} where ${condition}`,
+    );
 }
 
 /** A user's events, newest first (limit it). */

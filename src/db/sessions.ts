@@ -114,11 +114,19 @@ export async function revokeSession(
   return result.meta.changes > 0;
 }
 
-export function revokeOtherSessions(db: Database, userId: number, keepSessionId: string, reason: string, now: Date) {
+/** Ends every live session of the user but one; with `condition`, only if it holds when the statement runs. */
+export function revokeOtherSessions(
+  db: Database,
+  userId: number,
+  keepSessionId: string,
+  reason: string,
+  now: Date,
+  condition?: SQL,
+) {
   return db
     .update(sessions)
     .set({ revokedAt: now, revokedReason: reason })
-    .where(and(eq(sessions.userId, userId), ne(sessions.id, keepSessionId), isNull(sessions.revokedAt)));
+    .where(and(eq(sessions.userId, userId), ne(sessions.id, keepSessionId), isNull(sessions.revokedAt), condition));
 }
 
 /** Ends every live session of the user; with `condition`, only if it holds when the statement runs (in a batch). */

@@ -3,6 +3,7 @@ import type { Database } from "./client";
 import { outbox, plans, sessions, users, type PlanRow, type UserRow } from "./schema";
 import { FREE_PLAN_NAME } from "./plans";
 import { sessionIsLive } from "./sessions";
+import { hasConfirmedTotp } from "./mfa";
 import { usernameKey } from "../identifiers.mjs";
 
 export { usernameKey };
@@ -39,11 +40,15 @@ export async function findSessionUser(
 export async function findUserForLogin(
   db: Database,
   by: { username?: string; email?: string },
-): Promise<UserWithPlan | undefined> {
+): Promise<(UserWithPlan & { secondFactor: boolean }) | undefined> {
   const email = by.email || (by.username?.includes("@") ? by.username : undefined);
   const byUsername = by.username ? eq(users.usernameKey, usernameKey(by.username)) : undefined;
   const byEmail = email ? eq(lowerEmail, email.toLowerCase()) : undefined;
-  const query = db.select({ user: users, plan: plans }).from(users).leftJoin(plans, eq(plans.id, users.planId));
+  // Whether a second step follows the password is read in the same query: no extra round trip.
+  const query = db
+    .select({ user: users, plan: plans, secondFactor: hasConfirmedTotp })
+    .from(users)
+    .leftJoin(plans, eq(plans.id, users.planId));
   // The common case (a plain username) is one indexed lookup; only an ambiguous identifier needs ranking.
   if (!byUsername || !byEmail) return query.where(byUsername ?? byEmail).get();
   return query.where(or(byUsername, byEmail)).orderBy(desc(byEmail)).limit(1).get();
@@ -206,4 +211,14 @@ export async function countOtherActiveStaff(db: Database, userId: number): Promi
     .where(and(eq(users.isStaff, true), eq(users.isActive, true), ne(users.id, userId)))
     .get();
   return row?.n ?? 0;
+}
+
+/** The user and its plan, by id (one query), with whether a second sign-in step is on for it. */
+export function findUserWithPlan(db: Database, userId: number) {
+  return db
+    .select({ user: users, plan: plans, secondFactor: hasConfirmedTotp })
+    .from(users)
+    .leftJoin(plans, eq(plans.id, users.planId))
+    .where(eq(users.id, userId))
+    .get();
 }

@@ -8,6 +8,8 @@ import { NotAuthenticated, TokenInvalid } from "../errors";
 import { changePassword, logIn, logOut, registerUser, verifyAnyToken } from "../auth/accounts";
 import { clearSessionCookies, ensureCsrfCookie, requireCsrf, setSessionCookies } from "../auth/cookies";
 import { answerSignedIn } from "../auth/sign-in";
+import { completeSignIn } from "../auth/mfa/sign-in-step";
+import { mfaLoginSchema, secondFactorRequiredSchema, serializeSecondFactorRequired } from "../schemas/mfa";
 import { signedInOnly } from "../auth/middleware";
 import {
   loginAttemptLimiter,
@@ -41,7 +43,15 @@ import {
   verifyEmailSchema,
   verifySchema,
 } from "../schemas/auth";
-import { detailSchema, emptySchema, errorResponses, json, jsonBody, signedInSecurity } from "../schemas/common";
+import {
+  detailSchema,
+  emptySchema,
+  errorResponses,
+  fieldErrorsSchema,
+  json,
+  jsonBody,
+  signedInSecurity,
+} from "../schemas/common";
 
 const tags = ["auth"];
 
@@ -87,10 +97,39 @@ export const authRoutes = createRouter()
       tags,
       middleware: [loginIpLimit],
       request: { body: jsonBody(loginSchema) },
-      responses: { 200: json(loginResponseSchema, "Signed in"), 400: errorResponses[400], 429: errorResponses[429] },
+      responses: {
+        200: json(
+          z.union([loginResponseSchema, secondFactorRequiredSchema]),
+          "Signed in; or, with two-factor authentication on, the second step to take (no token, no cookie)",
+        ),
+        400: errorResponses[400],
+        429: errorResponses[429],
+      },
     }),
     async (c) => {
-      const signedIn = await logIn(c.var, c.req.valid("json"), clientInfo(c), loginAttemptLimiter(c));
+      const outcome = await logIn(c.var, c.req.valid("json"), clientInfo(c), loginAttemptLimiter(c));
+      if ("secondFactorRequired" in outcome)
+        return c.json(serializeSecondFactorRequired(outcome.secondFactorRequired), 200);
+      return c.json(answerSignedIn(c, outcome.signedIn), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/login/mfa",
+      operationId: "loginSecondFactor",
+      tags,
+      summary: "The second step of a login: the mfa_token and a TOTP or recovery code",
+      middleware: [loginIpLimit],
+      request: { body: jsonBody(mfaLoginSchema) },
+      responses: {
+        200: json(loginResponseSchema, "Signed in"),
+        400: json(fieldErrorsSchema, "A wrong code (`code`), or an expired, used or dead `mfa_token`"),
+        429: errorResponses[429],
+      },
+    }),
+    async (c) => {
+      const signedIn = await completeSignIn(c.var, c.req.valid("json"), clientInfo(c), loginAttemptLimiter(c));
       return c.json(answerSignedIn(c, signedIn), 200);
     },
   )

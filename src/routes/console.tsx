@@ -24,7 +24,8 @@ import { outboxPage, resendMessage, stripeEventPage } from "../admin/operations"
 import { CONSOLE_CSS, CONSOLE_ICON, CONSOLE_JS } from "../admin/console/assets";
 import { chrome, consoleHeaders, renderConsoleError, safeNext } from "../admin/console/chrome";
 import type { FormProblem } from "../admin/console/layout";
-import { SignInPage } from "../admin/console/sign-in";
+import { SecondFactorPage, SignInPage } from "../admin/console/sign-in";
+import { completeSignIn } from "../auth/mfa/sign-in-step";
 import { UsersPage } from "../admin/console/users";
 import { UserPage } from "../admin/console/user";
 import { PlansPage } from "../admin/console/plans";
@@ -37,6 +38,7 @@ import {
   OPERATIONS_PAGE_SIZE,
   planCreateFormSchema,
   planUpdateFormSchema,
+  secondFactorFormSchema,
   signInFormSchema,
   userFormSchema,
 } from "../schemas/console";
@@ -118,8 +120,31 @@ consoleRoutes
         400,
       );
     }
-    answerSignedIn(c, signedIn);
+    if ("secondFactorRequired" in signedIn) {
+      const { mfaToken } = signedIn.secondFactorRequired;
+      return c.html(<SecondFactorPage chrome={chrome(c)} mfaToken={mfaToken} next={safeNext(form.next)} />);
+    }
+    answerSignedIn(c, signedIn.signedIn);
     return c.redirect(safeNext(form.next), 303);
+  })
+  .post("/login/mfa", consoleHeaders, loginIpLimit, valid("form", secondFactorFormSchema), async (c) => {
+    await requireCsrf(c);
+    const form = c.req.valid("form");
+    const next = safeNext(form.next);
+    const signedIn = await completeSignIn(c.var, form, clientInfo(c), loginAttemptLimiter(c)).catch(
+      (error: unknown) => {
+        // Shown on the step itself: a wrong code keeps the pending sign-in; a dead one starts over.
+        if (error instanceof ValidationError) return error;
+        throw error;
+      },
+    );
+    if (signedIn instanceof ValidationError) {
+      if (signedIn.fields.mfa_token) return c.redirect(`/admin/login?next=${encodeURIComponent(next)}`, 303);
+      const error = signedIn.fields.code?.[0] ?? "Invalid code.";
+      return c.html(<SecondFactorPage chrome={chrome(c)} mfaToken={form.mfa_token} next={next} error={error} />, 400);
+    }
+    answerSignedIn(c, signedIn);
+    return c.redirect(next, 303);
   })
   .post("/logout", consoleHeaders, requireUser, async (c) => {
     await endSession(c.var, c.var.principal, c.var.principal.sessionId, clientInfo(c));

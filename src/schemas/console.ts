@@ -30,6 +30,12 @@ export const signInFormSchema = z.object({
   next: z.string().optional(),
 });
 
+export const secondFactorFormSchema = z.object({
+  mfa_token: text(128),
+  code: text(32),
+  next: z.string().optional(),
+});
+
 /** The user form posts every field; an unticked box means false. */
 export const userFormSchema = z.preprocess((form) => {
   const f = form as FormBody;

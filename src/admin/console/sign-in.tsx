@@ -36,6 +36,64 @@ export function SignInPage(props: { chrome: Chrome; next: string; identifier?: s
   );
 }
 
+/**
+ * The second step of a sign-in with two-factor on: a code from the authenticator app or a recovery code,
+ * for the pending sign-in `mfaToken` names (a hidden field: it is good for 5 minutes and 5 wrong codes).
+ */
+export function SecondFactorForm(props: {
+  action: string;
+  csrf: string;
+  mfaToken: string;
+  next?: string;
+  error?: string;
+}) {
+  return (
+    <>
+      <h1>Two-factor authentication</h1>
+      <p class="subtitle">Enter the 6-digit code from your authenticator app, or one of your recovery codes.</p>
+      {props.error && (
+        <p class="notice error" role="alert">
+          {props.error}
+        </p>
+      )}
+      <PostForm action={props.action} csrf={props.csrf}>
+        <input type="hidden" name="mfa_token" value={props.mfaToken} />
+        {props.next !== undefined && <input type="hidden" name="next" value={props.next} />}
+        <div class="field">
+          <label for="code">Authentication code</label>
+          <input
+            id="code"
+            name="code"
+            type="text"
+            inputmode="numeric"
+            autocomplete="one-time-code"
+            required
+            autofocus
+            maxlength={32}
+          />
+        </div>
+        <button type="submit">Verify</button>
+      </PostForm>
+    </>
+  );
+}
+
+export function SecondFactorPage(props: { chrome: Chrome; mfaToken: string; next: string; error?: string }) {
+  return (
+    <ConsolePage title="Two-factor authentication" chrome={props.chrome}>
+      <div class="panel">
+        <SecondFactorForm
+          action="/admin/login/mfa"
+          csrf={props.chrome.csrf}
+          mfaToken={props.mfaToken}
+          next={props.next}
+          error={props.error}
+        />
+      </div>
+    </ConsolePage>
+  );
+}
+
 /** What a signed-in account that is not staff (or a refused action) sees. */
 export function MessagePage(props: {
   chrome: Chrome;
