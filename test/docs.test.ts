@@ -25,6 +25,7 @@ describe("GET /schema/", () => {
       "/admin/api/users/{id}/",
       "/admin/api/users/{id}/audit-log/",
       "/admin/api/users/{id}/end-sessions/",
+      "/admin/api/users/{id}/mfa-reset/",
       "/admin/api/users/{id}/password-reset/",
       "/auth/csrf-token/",
       "/auth/login/",

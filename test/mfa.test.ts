@@ -349,3 +349,24 @@ describe("ADMIN_REQUIRE_MFA", () => {
     expect(await userRow(staff.user.username)).toMatchObject({ is_staff: 1 });
   });
 });
+
+describe("POST /admin/api/users/{id}/mfa-reset/", () => {
+  it("shows staff whether a user has two-factor, resets it (audited, the user mailed), then 409", async () => {
+    const { user, access } = await enable();
+    const id = decodePayload(access).user_id as number;
+    const staff = await registerStaff();
+    const detail = await (await call(`/admin/api/users/${id}/`, { headers: staff.headers })).json();
+    expect(detail).toMatchObject({ mfa: { totp: true, recovery_codes_remaining: 10 } });
+    expect((await post(`/admin/api/users/${id}/mfa-reset/`, {}, bearer(access))).status).toBe(403);
+    const reset = await post(`/admin/api/users/${id}/mfa-reset/`, {}, staff.headers);
+    expect(reset.status).toBe(200);
+    const login = await post("/auth/login/", { username: user.username, password: user.password });
+    expect(await login.json()).toHaveProperty("access");
+    expect((await mailTo(user.email, "Two-factor authentication was reset")).status).toBe("sent");
+    const audit = await (await call(`/admin/api/users/${id}/audit-log/`, { headers: staff.headers })).json();
+    expect(audit).toMatchObject({
+      results: [{ action: "user.mfa_reset", before: { mfa: true }, after: { mfa: false } }],
+    });
+    expect((await post(`/admin/api/users/${id}/mfa-reset/`, {}, staff.headers)).status).toBe(409);
+  });
+});

@@ -4,7 +4,9 @@ import type { Deps } from "../env";
 import { Conflict, NotFound, ValidationError } from "../errors";
 import { deleteAccount } from "../accounts/delete";
 import { assertIdentifiersFree, withUniqueFieldErrors } from "../accounts/identifiers";
-import { mailPasswordReset, sendEmailChangedNotice } from "../auth/recovery";
+import { mailPasswordReset, mailUser, sendEmailChangedNotice } from "../auth/recovery";
+import { deleteSecondFactors, readMfaState } from "../db/mfa";
+import { insertSecurityEvent } from "../db/security-events";
 import {
   readUserForStaff,
   searchUsersQuery,
@@ -149,6 +151,30 @@ export async function endSessionsOf(deps: Deps, actor: Actor, userId: number): P
     insertAuditEntry(db, entry, now),
   ]);
   return ended.meta.changes;
+}
+
+/**
+ * Resets a user's two-factor authentication (lost phone and codes): the authenticator and recovery codes
+ * deleted, with the audit entry and the user's security event in one batch; the user is mailed. A user
+ * without it is a 409.
+ */
+export async function resetSecondFactorsOf(deps: Deps, actor: Actor, userId: number, client: ClientInfo) {
+  const { db, clock } = deps;
+  const { user, entry } = await recorded(deps, actor, userId, "user.mfa_reset");
+  const { totp } = await readMfaState(db, user.id);
+  if (!totp) throw new Conflict("This user has no two-factor authentication to reset.");
+  const now = clock.now();
+  await db.batch([
+    ...deleteSecondFactors(db, user.id),
+    insertAuditEntry(db, { ...entry, before: { mfa: true }, after: { mfa: false } }, now),
+    insertSecurityEvent(db, { userId: user.id, type: "mfa_reset_by_staff", client }, now),
+  ]);
+  const followUp = mailUser(deps, user, user.email, "Two-factor authentication was reset", [
+    "Our staff reset the two-factor authentication of your account, as asked: signing in asks only for",
+    "your password now. Turn it on again from your account's security page.",
+    "If you did not ask for this, reset your password at once and contact us.",
+  ]);
+  return { followUp };
 }
 
 /** Mails the user a password-reset link, as if they had asked for one; a deactivated account cannot. */

@@ -16,15 +16,16 @@ export const hasConfirmedTotp =
     Boolean,
   );
 
+export function countUnusedRecoveryCodes(db: Database, userId: number) {
+  return db
+    .select({ remaining: count() })
+    .from(recoveryCodes)
+    .where(and(eq(recoveryCodes.userId, userId), isNull(recoveryCodes.usedAt)));
+}
+
 /** What the account page and `GET /auth/mfa/` show, in one batch: the authenticator and unused codes left. */
 export async function readMfaState(db: Database, userId: number) {
-  const [[totp], [codes]] = await db.batch([
-    selectTotp(db, userId),
-    db
-      .select({ remaining: count() })
-      .from(recoveryCodes)
-      .where(and(eq(recoveryCodes.userId, userId), isNull(recoveryCodes.usedAt))),
-  ]);
+  const [[totp], [codes]] = await db.batch([selectTotp(db, userId), countUnusedRecoveryCodes(db, userId)]);
   return { totp, remainingRecoveryCodes: codes?.remaining ?? 0 };
 }
 

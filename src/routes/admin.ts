@@ -7,6 +7,7 @@ import {
   deleteUser,
   editUser,
   endSessionsOf,
+  resetSecondFactorsOf,
   searchUsers,
   sendPasswordResetTo,
   userAuditPage,
@@ -144,6 +145,32 @@ export const adminApiRoutes = createRouter()
     async (c) => {
       const ended = await endSessionsOf(c.var, actorOf(c.var.principal), c.req.valid("param").id);
       return c.json({ detail: `Ended ${ended} session(s).` }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      ...common,
+      method: "post",
+      path: "/users/{id}/mfa-reset",
+      operationId: "adminResetMfa",
+      summary: "Turn a user's two-factor authentication off (lost authenticator): audited, the user is mailed",
+      request: { params: idParamsSchema },
+      responses: {
+        200: json(detailSchema, "Two-factor authentication is off for the user"),
+        ...staffErrors,
+        ...notFound,
+        ...conflict("The user has no two-factor authentication"),
+      },
+    }),
+    async (c) => {
+      const { followUp } = await resetSecondFactorsOf(
+        c.var,
+        actorOf(c.var.principal),
+        c.req.valid("param").id,
+        clientInfo(c),
+      );
+      runAfterResponse(c, "two-factor reset mail", followUp);
+      return c.json({ detail: "Two-factor authentication is off for this user." }, 200);
     },
   )
   .openapi(

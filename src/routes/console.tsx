@@ -14,6 +14,7 @@ import {
   deleteUser,
   editUser,
   endSessionsOf,
+  resetSecondFactorsOf,
   searchUsers,
   sendPasswordResetTo,
   userDetail,
@@ -187,6 +188,12 @@ consoleRoutes
     const { id } = c.req.valid("param");
     await endSessionsOf(c.var, actorOf(c.var.principal), id);
     return c.redirect(`/admin/users/${id}?notice=sessions-ended`, 303);
+  })
+  .post("/users/:id/mfa-reset", ...staffPage, idParam, async (c) => {
+    const { id } = c.req.valid("param");
+    const { followUp } = await resetSecondFactorsOf(c.var, actorOf(c.var.principal), id, clientInfo(c));
+    runAfterResponse(c, "two-factor reset mail", followUp);
+    return c.redirect(`/admin/users/${id}?notice=mfa-reset`, 303);
   })
   .post("/users/:id/password-reset", ...staffPage, idParam, async (c) => {
     const { id } = c.req.valid("param");

@@ -153,6 +153,7 @@ export const adminUserSchema = z
     subscription_renewal_date: timestamp.nullable(),
     subscription_interval: z.string().nullable(),
     usage: z.array(usageSchema),
+    mfa: z.object({ totp: z.boolean(), recovery_codes_remaining: z.number().int() }),
     sessions: z.array(sessionSchema.omit({ current: true })),
     security_events: z.array(securityEventSchema).openapi({ description: "the newest 20" }),
     audit_log: z.array(auditEntrySchema).openapi({ description: "the newest 20 about this user" }),
@@ -182,6 +183,7 @@ export function serializeAdminUser(detail: StaffUserDetail): z.infer<typeof admi
     subscription_renewal_date: iso(user.subscriptionCurrentPeriodEnd),
     subscription_interval: user.subscriptionInterval,
     usage: detail.usages.map(serializeUsage),
+    mfa: { totp: detail.mfa.totp, recovery_codes_remaining: detail.mfa.recoveryCodesRemaining },
     sessions: detail.sessions.map((s) => ({
       id: s.id,
       created: s.createdAt.toISOString(),

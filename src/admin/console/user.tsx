@@ -109,6 +109,14 @@ function Billing({ detail }: { detail: StaffUserDetail }) {
           <YesNo value={user.emailVerified} />
           {user.pendingEmail && <span class="muted"> · moving to {user.pendingEmail}</span>}
         </dd>
+        <dt>Two-factor</dt>
+        <dd>
+          {detail.mfa.totp ? (
+            <span class="badge ok">on · {detail.mfa.recoveryCodesRemaining} recovery codes left</span>
+          ) : (
+            <span class="muted">off</span>
+          )}
+        </dd>
         <dt>Joined</dt>
         <dd>
           <When at={user.dateJoined} />
@@ -220,6 +228,17 @@ function Actions({ detail, csrf }: { detail: StaffUserDetail; csrf: string }) {
             Send password reset
           </button>
         </PostForm>
+        {detail.mfa.totp && (
+          <PostForm
+            action={`/admin/users/${user.id}/mfa-reset`}
+            csrf={csrf}
+            confirm={`Turn two-factor authentication off for ${user.username}? Only do this for a lost authenticator, once you know it is them.`}
+          >
+            <button type="submit" class="secondary">
+              Reset two-factor
+            </button>
+          </PostForm>
+        )}
         <PostForm
           action={`/admin/users/${user.id}/delete`}
           csrf={csrf}
