@@ -5,6 +5,7 @@ import { purgeExpiredRows } from "./db/retention";
 import type { Bindings } from "./env";
 import { createLogger } from "./log";
 import { createAccountsRpc } from "./rpc";
+import { accountPageRoutes } from "./routes/account-page";
 import { adminApiRoutes } from "./routes/admin";
 import { authRoutes } from "./routes/auth";
 import { consoleRoutes } from "./routes/console";
@@ -33,6 +34,7 @@ export function createWorker(clock: Clock = systemClock) {
     root.route("/core", usageRoutes);
     root.route("/admin/api", adminApiRoutes);
     root.route("/admin", consoleRoutes);
+    root.route("/account", accountPageRoutes);
     root.route("/.well-known", wellKnownRoutes);
     mountDocs(root);
   }, clock);

@@ -7,6 +7,7 @@ import {
   clock,
   COOKIES,
   cookieHeader,
+  formBrowser,
   jsonInit,
   register,
   registerStaff,
@@ -15,43 +16,7 @@ import {
 } from "./kit";
 import { planIdByName, updateUserRow, userRow } from "./db";
 
-/** A browser on the console: keeps cookies, and posts forms with the CSRF field from the cookie. */
-function consoleBrowser() {
-  const jar = new Map<string, string>();
-  const send = async (path: string, init: RequestInit = {}) => {
-    const headers = new Headers(init.headers);
-    if (jar.size > 0) headers.set("cookie", cookieHeader(Object.fromEntries(jar)).cookie ?? "");
-    const response = await call(path, { ...init, headers, redirect: "manual" });
-    for (const [name, { value, attributes }] of setCookies(response)) {
-      if (value === "" || /max-age=0\b/i.test(attributes)) jar.delete(name);
-      else jar.set(name, value);
-    }
-    return response;
-  };
-  return {
-    jar,
-    get: (path: string) => send(path),
-    /** Posts `fields` as an HTML form would, with the CSRF token unless `csrf` is false. */
-    async post(
-      path: string,
-      fields: Record<string, string>,
-      options: { csrf?: boolean; origin?: string; referer?: string } = {},
-    ) {
-      if (!jar.has(COOKIES.csrf)) await send("/admin/login");
-      const form = new URLSearchParams(fields);
-      if (options.csrf !== false) form.set("csrfmiddlewaretoken", jar.get(COOKIES.csrf) ?? "");
-      return send(path, {
-        method: "POST",
-        headers: {
-          "content-type": "application/x-www-form-urlencoded",
-          origin: options.origin ?? "http://localhost",
-          ...(options.referer ? { referer: options.referer } : {}),
-        },
-        body: form.toString(),
-      });
-    },
-  };
-}
+const consoleBrowser = () => formBrowser("/admin/login");
 
 async function staffUser() {
   return (await registerStaff()).user;

@@ -161,6 +161,47 @@ export function browser(overrides: Partial<Cloudflare.Env> = {}) {
   };
 }
 
+/**
+ * A browser on the worker's own pages (the console, the account page): keeps cookies, does not follow
+ * redirects, and posts forms with the CSRF field from the cookie (fetching `csrfPage` first for one).
+ */
+export function formBrowser(csrfPage: string) {
+  const jar = new Map<string, string>();
+  const send = async (path: string, init: RequestInit = {}) => {
+    const headers = new Headers(init.headers);
+    if (jar.size > 0) headers.set("cookie", cookieHeader(Object.fromEntries(jar)).cookie ?? "");
+    const response = await call(path, { ...init, headers, redirect: "manual" });
+    for (const [name, { value, attributes }] of setCookies(response)) {
+      if (value === "" || /max-age=0\b/i.test(attributes)) jar.delete(name);
+      else jar.set(name, value);
+    }
+    return response;
+  };
+  return {
+    jar,
+    get: (path: string) => send(path),
+    /** Posts `fields` as an HTML form would, with the CSRF token unless `csrf` is false. */
+    async post(
+      path: string,
+      fields: Record<string, string>,
+      options: { csrf?: boolean; origin?: string; referer?: string } = {},
+    ) {
+      if (!jar.has(COOKIES.csrf)) await send(csrfPage);
+      const form = new URLSearchParams(fields);
+      if (options.csrf !== false) form.set("csrfmiddlewaretoken", jar.get(COOKIES.csrf) ?? "");
+      return send(path, {
+        method: "POST",
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          origin: options.origin ?? "http://localhost",
+          ...(options.referer ? { referer: options.referer } : {}),
+        },
+        body: form.toString(),
+      });
+    },
+  };
+}
+
 export async function register(user: TestUser = newUser()) {
   const response = await post("/auth/registration/", {
     username: user.username,

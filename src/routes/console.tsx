@@ -1,9 +1,7 @@
-import { zValidator } from "@hono/zod-validator";
 import type { Context } from "hono";
-import type { z } from "zod";
 import { createRouter, runAfterResponse } from "../app";
 import { clientInfo } from "../client-info";
-import { fieldErrorsFromZod, NonFieldError, ValidationError } from "../errors";
+import { NonFieldError, ValidationError } from "../errors";
 import { clearSessionCookies, requireCsrf } from "../auth/cookies";
 import { answerSignedIn } from "../auth/sign-in";
 import { requireUser, type SignedInEnv } from "../auth/middleware";
@@ -25,6 +23,7 @@ import { outboxPage, resendMessage, stripeEventPage } from "../admin/operations"
 import { CONSOLE_CSS, CONSOLE_ICON, CONSOLE_JS } from "../admin/console/assets";
 import { chrome, consoleHeaders, renderConsoleError, safeNext } from "../admin/console/chrome";
 import type { FormProblem } from "../admin/console/layout";
+import { submitForm, valid } from "../admin/console/forms";
 import { SecondFactorPage, SignInPage } from "../admin/console/sign-in";
 import { completeSignIn } from "../auth/mfa/sign-in-step";
 import { UsersPage } from "../admin/console/users";
@@ -48,41 +47,7 @@ import { pageQuerySchema, requestedPage } from "../schemas/pages";
 /** A staff page: the console's headers, then signed in as staff (the account re-read on every request). */
 const staffPage = [consoleHeaders, ...staffOnly] as const;
 
-type Target = "form" | "query" | "param";
-/** Validates a form, query or path the way the API does; the console's error handler shows the messages. */
-function valid<T extends z.ZodType>(target: Target, schema: T) {
-  return zValidator(target, schema, (result) => {
-    if (!result.success) throw new ValidationError(fieldErrorsFromZod(result.error));
-  });
-}
 const idParam = valid("param", idParamsSchema);
-
-/**
- * A form post: the form read by `schema`, then `write`. What either refuses (a ValidationError: a bad
- * value, a taken address, a price Stripe does not know) comes back as the form's own page — `page` —
- * with the messages beside the fields and what was typed kept; other errors go to the error pages.
- */
-async function submitForm<T extends z.ZodType>(
-  c: Context,
-  form: string,
-  schema: T,
-  page: (problem: FormProblem) => Promise<Response>,
-  write: (input: z.output<T>) => Promise<Response>,
-): Promise<Response> {
-  const body = await c.req.parseBody();
-  const values = Object.fromEntries(
-    Object.entries(body).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
-  );
-  const parsed = schema.safeParse(values);
-  if (!parsed.success) return page({ form, errors: fieldErrorsFromZod(parsed.error), values });
-  try {
-    return await write(parsed.data);
-  } catch (error) {
-    // Not swallowed: shown, on the form it is about.
-    if (error instanceof ValidationError) return page({ form, errors: error.fields, values });
-    throw error;
-  }
-}
 
 /** The plans page again, with a refused plan form's messages. */
 function plansPage(c: Context<SignedInEnv>) {

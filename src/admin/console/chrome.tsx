@@ -12,7 +12,7 @@ import { MessagePage } from "./sign-in";
  * Only this origin's own stylesheet and script, no inline code of any kind, no framing, forms posting
  * only here. Pages hold personal data: never cached.
  */
-const CONSOLE_CSP =
+export const CONSOLE_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; " +
   "frame-ancestors 'none'; base-uri 'none'";
 

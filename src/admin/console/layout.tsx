@@ -53,8 +53,11 @@ function Brand() {
   );
 }
 
-export function ConsolePage(props: { title: string; chrome: Chrome; children: Child }) {
-  const { chrome } = props;
+/**
+ * The document every page this worker renders is (the console, the account security page): its own
+ * stylesheet and script only — the CSP allows nothing else — never indexed, with a skip link.
+ */
+export function HtmlDocument(props: { title: string; children: Child }) {
   return (
     <>
       {raw("<!doctype html>")}
@@ -63,7 +66,7 @@ export function ConsolePage(props: { title: string; chrome: Chrome; children: Ch
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <meta name="robots" content="noindex" />
-          <title>{`${props.title} · edge-accounts admin`}</title>
+          <title>{props.title}</title>
           <link rel="icon" href="/admin/static/favicon.svg" type="image/svg+xml" />
           <link rel="stylesheet" href="/admin/static/console.css" />
           <script src="/admin/static/console.js" defer></script>
@@ -72,50 +75,65 @@ export function ConsolePage(props: { title: string; chrome: Chrome; children: Ch
           <a class="skip" href="#content">
             Skip to content
           </a>
-          {chrome.staff && (
-            <header class="top">
-              <div class="bar">
-                <Brand />
-                <nav class="main" aria-label="Sections">
-                  {SECTIONS.map((s) => (
-                    <a href={s.href} aria-current={s.id === chrome.section ? "page" : undefined}>
-                      {s.label}
-                    </a>
-                  ))}
-                </nav>
-                <div class="who">
-                  <span>
-                    Signed in as <strong>{chrome.staff.username}</strong>
-                  </span>
-                  <PostForm action="/admin/logout" csrf={chrome.csrf}>
-                    <button type="submit" class="secondary">
-                      Sign out
-                    </button>
-                  </PostForm>
-                </div>
-              </div>
-            </header>
-          )}
-          {chrome.staff ? (
-            <main id="content">
-              {chrome.notice && (
-                <p class={chrome.notice.tone ? `notice ${chrome.notice.tone}` : "notice"} role="status">
-                  {chrome.notice.text}
-                </p>
-              )}
-              {props.children}
-            </main>
-          ) : (
-            <main id="content" class="center">
-              <div class="card">
-                <Brand />
-                {props.children}
-              </div>
-            </main>
-          )}
+          {props.children}
         </body>
       </html>
     </>
+  );
+}
+
+export function ConsolePage(props: { title: string; chrome: Chrome; children: Child }) {
+  const { chrome } = props;
+  return (
+    <HtmlDocument title={`${props.title} · edge-accounts admin`}>
+      {chrome.staff && (
+        <header class="top">
+          <div class="bar">
+            <Brand />
+            <nav class="main" aria-label="Sections">
+              {SECTIONS.map((s) => (
+                <a href={s.href} aria-current={s.id === chrome.section ? "page" : undefined}>
+                  {s.label}
+                </a>
+              ))}
+            </nav>
+            <div class="who">
+              <span>
+                Signed in as <strong>{chrome.staff.username}</strong>
+              </span>
+              <PostForm action="/admin/logout" csrf={chrome.csrf}>
+                <button type="submit" class="secondary">
+                  Sign out
+                </button>
+              </PostForm>
+            </div>
+          </div>
+        </header>
+      )}
+      {chrome.staff ? (
+        <main id="content">
+          <Notice notice={chrome.notice} />
+          {props.children}
+        </main>
+      ) : (
+        <main id="content" class="center">
+          <div class="card">
+            <Brand />
+            {props.children}
+          </div>
+        </main>
+      )}
+    </HtmlDocument>
+  );
+}
+
+/** What a redirect after a form said it did (a fixed text, never reflected input). */
+export function Notice({ notice }: { notice?: { text: string; tone?: "info" | "error" } }) {
+  if (!notice) return null;
+  return (
+    <p class={notice.tone ? `notice ${notice.tone}` : "notice"} role="status">
+      {notice.text}
+    </p>
   );
 }
 

@@ -130,3 +130,12 @@ export async function regenerateRecoveryCodes(deps: Deps, principal: Principal, 
   ]);
   return codes;
 }
+
+/** The pending setup's secret again (the account page shows it until its first code is right), if one waits. */
+export async function pendingTotpSetup(deps: Deps, principal: Principal) {
+  const { db, config } = deps;
+  const totp = await selectTotp(db, principal.user.id).get();
+  if (!totp || totp.confirmedAt) return undefined;
+  const secret = await decryptSecret(await mfaKeys(config.mfa.encryptionKey), totp.encryptedSecret);
+  return { secret, otpauthUrl: otpauthUrl(config.mfa.issuer, principal.user.username, secret) };
+}
