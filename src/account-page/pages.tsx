@@ -61,7 +61,7 @@ function AccountLayout(props: { title: string; chrome: AccountChrome; children: 
               Signed in as <strong>{chrome.username}</strong>
             </span>
             <PostForm action={`${ACCOUNT_PAGE}/logout`} csrf={chrome.csrf}>
-              <button type="submit" class="secondary">
+              <button type="submit" class="secondary" id="sign-out">
                 Sign out
               </button>
             </PostForm>
