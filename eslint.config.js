@@ -38,6 +38,7 @@ export default tseslint.config(
         setTimeout: "readonly",
         crypto: "readonly",
         TextEncoder: "readonly",
+        Buffer: "readonly",
       },
     },
   },

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { fakeGoogleVars } from "./scripts/fake-google.mjs";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig(async () => {
@@ -22,6 +23,10 @@ export default defineConfig(async () => {
             STRIPE_API_PORT: String(inject("fakeStripePort")),
             STRIPE_API_PROTOCOL: "http",
             FRONTEND_URL: "https://app.example.com",
+            // Google's endpoints are the fake's, also started by test/global-setup.ts.
+            GOOGLE_CLIENT_IDS: "web-client.apps.googleusercontent.com,ios-client.apps.googleusercontent.com",
+            GOOGLE_CLIENT_SECRET: "test-google-client-secret",
+            ...fakeGoogleVars(inject("fakeGoogleBase")),
             TEST_MIGRATIONS: migrations,
             TEST_SEED: seed,
           },

@@ -76,6 +76,7 @@ function requestContext(clock: Clock) {
     c.set("log", deps.log);
     c.set("mailer", deps.mailer);
     c.set("stripe", deps.stripe);
+    c.set("google", deps.google);
     c.set("usage", deps.usage);
     c.set("tokens", deps.tokens);
     await next();

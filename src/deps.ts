@@ -1,3 +1,4 @@
+import { createGoogleClient } from "./auth/google/client";
 import { tokenKeysFor } from "./auth/keys";
 import { createStripeClient } from "./billing/stripe";
 import type { Clock } from "./clock";
@@ -18,6 +19,7 @@ export function buildDeps(env: Bindings, parts: { db: Database; config: Config; 
     ...parts,
     mailer: createMailer({ db, settings: config.mail, clock, log }, env.EMAIL),
     stripe: createStripeClient(config.stripe, log),
+    google: createGoogleClient(config.google, log),
     usage: usageCountersOf(env.USAGE),
     tokens: tokenKeysFor(config),
   };

@@ -3,6 +3,7 @@ import type { RequestIdVariables } from "hono/request-id";
 import { z } from "zod";
 import type { Clock } from "./clock";
 import type { Database } from "./db/client";
+import type { GoogleClient } from "./auth/google/client";
 import type { TokenKeys } from "./auth/keys";
 import type { StripeClient } from "./billing/stripe";
 import type { Logger } from "./log";
@@ -137,6 +138,16 @@ const varsSchema = z.object({
   EMAIL_VERIFICATION_PATH: z.string().startsWith("/").default("/verify-email"),
   EMAIL_VERIFICATION_EXPIRE_SECONDS: seconds(3 * 24 * 60 * 60),
   RATE_LIMIT_PERIOD_SECONDS: seconds(60),
+  GOOGLE_CLIENT_IDS: z.string().optional(),
+  GOOGLE_CLIENT_SECRET: z.string().min(1).optional(),
+  GOOGLE_REDIRECT_URI: z.url().optional(),
+  GOOGLE_AUTHORIZE_URL: z.url().default("https://accounts.google.com/o/oauth2/v2/auth"),
+  GOOGLE_TOKEN_URL: z.url().default("https://oauth2.googleapis.com/token"),
+  GOOGLE_JWKS_URL: z.url().default("https://www.googleapis.com/oauth2/v3/certs"),
+  GOOGLE_USERINFO_URL: z.url().default("https://openidconnect.googleapis.com/v1/userinfo"),
+  GOOGLE_TOKENINFO_URL: z.url().default("https://oauth2.googleapis.com/tokeninfo"),
+  SOCIALACCOUNT_EMAIL_AUTHENTICATION: flag(false),
+  SOCIAL_LOGIN_ERROR_PATH: z.string().startsWith("/").default("/sign-in"),
   MFA_ENCRYPTION_KEY: z.string().min(32, "MFA_ENCRYPTION_KEY must be at least 32 characters").optional(),
   MFA_ISSUER: z.string().min(1).default("edge-accounts"),
   ADMIN_REQUIRE_MFA: flag(false),
@@ -185,6 +196,23 @@ const configSchema = varsSchema.transform((v) => {
     emailVerificationLifetime: v.EMAIL_VERIFICATION_EXPIRE_SECONDS,
     rateLimitPeriod: v.RATE_LIMIT_PERIOD_SECONDS,
     mfa: { encryptionKey: v.MFA_ENCRYPTION_KEY, issuer: v.MFA_ISSUER, requiredForStaff: v.ADMIN_REQUIRE_MFA },
+    google: {
+      clientIds: (v.GOOGLE_CLIENT_IDS ?? "")
+        .split(",")
+        .map((id) => id.trim())
+        .filter(Boolean),
+      clientSecret: v.GOOGLE_CLIENT_SECRET,
+      /** Unset: this API's own `/auth/social/google/callback/` (known per request). */
+      redirectUri: v.GOOGLE_REDIRECT_URI,
+      authorizeUrl: v.GOOGLE_AUTHORIZE_URL,
+      tokenUrl: v.GOOGLE_TOKEN_URL,
+      jwksUrl: v.GOOGLE_JWKS_URL,
+      userinfoUrl: v.GOOGLE_USERINFO_URL,
+      tokeninfoUrl: v.GOOGLE_TOKENINFO_URL,
+      emailAuthentication: v.SOCIALACCOUNT_EMAIL_AUTHENTICATION,
+      errorUrl: `${frontend}${v.SOCIAL_LOGIN_ERROR_PATH}`,
+    },
+    frontendUrl: frontend,
   };
 });
 
@@ -214,7 +242,7 @@ export type Bindings = Resources & { [K in keyof z.input<typeof varsSchema>]?: s
 /**
  * What the domain functions need of a request, built once per request (`buildDeps`, in the first
  * middleware): its database session, configuration, clock and logger, and the clients of what it talks
- * to — the mailer, Stripe, the users' usage counters and the token keys. No domain function takes `env`.
+ * to — the mailer, Stripe, Google, the users' usage counters and the token keys. No domain function takes `env`.
  */
 export interface Deps {
   db: Database;
@@ -223,6 +251,7 @@ export interface Deps {
   log: Logger;
   mailer: Mailer;
   stripe: StripeClient;
+  google: GoogleClient;
   usage: UsageCounters;
   tokens: TokenKeys;
 }

@@ -139,6 +139,20 @@ export class PaymentProviderError extends ApiError {
   }
 }
 
+/** A Google token (or code) that Google or our checks refuse: dj-rest-auth's answer. */
+export class SocialTokenRefused extends NonFieldError {
+  constructor() {
+    super("Incorrect value");
+  }
+}
+
+/** Google did not answer (or answered an error that is not about the token): nothing of ours changed. */
+export class SocialProviderUnavailable extends ApiError {
+  constructor() {
+    super(502, { detail: "Google did not answer." });
+  }
+}
+
 /** A webhook that is not a correctly signed Stripe event: 400, so Stripe shows it failed and nothing applies. */
 export class InvalidWebhook extends ApiError {
   constructor(detail: string) {

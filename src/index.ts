@@ -15,6 +15,7 @@ import { mfaRoutes } from "./routes/mfa";
 import { paymentRoutes } from "./routes/payments";
 import { planRoutes } from "./routes/plans";
 import { sessionRoutes } from "./routes/sessions";
+import { socialRoutes } from "./routes/social";
 import { usageRoutes } from "./routes/usage";
 import { userRoutes } from "./routes/user";
 import { wellKnownRoutes } from "./routes/well-known";
@@ -28,6 +29,7 @@ export function createWorker(clock: Clock = systemClock) {
     root.route("/auth", userRoutes);
     root.route("/auth", sessionRoutes);
     root.route("/auth", mfaRoutes);
+    root.route("/auth", socialRoutes);
     root.route("/core", healthRoutes);
     root.route("/core", planRoutes);
     root.route("/core", paymentRoutes);

@@ -4,6 +4,7 @@ import type { Deps } from "../env";
 import { Conflict, NotFound, ValidationError } from "../errors";
 import { deleteAccount } from "../accounts/delete";
 import { assertIdentifiersFree, withUniqueFieldErrors } from "../accounts/identifiers";
+import { disconnectSocialAccount } from "../auth/google/sign-in";
 import { mailPasswordReset, mailUser, sendEmailChangedNotice } from "../auth/recovery";
 import { deleteSecondFactors, readMfaState } from "../db/mfa";
 import { insertSecurityEvent } from "../db/security-events";
@@ -175,6 +176,28 @@ export async function resetSecondFactorsOf(deps: Deps, actor: Actor, userId: num
     "If you did not ask for this, reset your password at once and contact us.",
   ]);
   return { followUp };
+}
+
+/**
+ * Unlinks one of the user's social accounts (audited), on the rule users have: never the last way to
+ * sign in of an account without a password.
+ */
+export async function unlinkSocialAccountOf(
+  deps: Deps,
+  actor: Actor,
+  userId: number,
+  identityId: number,
+  client: ClientInfo,
+) {
+  const { user, entry } = await recorded(deps, actor, userId, "user.social_account_unlinked");
+  const removed = await disconnectSocialAccount(deps, user, identityId, client);
+  const audited = {
+    ...entry,
+    before: { social_account: `${removed.provider}:${removed.uid}` },
+    after: { social_account: null },
+  };
+  await insertAuditEntry(deps.db, audited, deps.clock.now()).run();
+  return removed;
 }
 
 /** Mails the user a password-reset link, as if they had asked for one; a deactivated account cannot. */

@@ -5,6 +5,7 @@ import type { Database } from "./client";
 import { selectAuditEntries } from "./audit";
 import { plans, users, type UserRow } from "./schema";
 import { quotaAccountOf, quotaAccountReads } from "./quotas";
+import { listIdentities } from "./identities";
 import { countUnusedRecoveryCodes, selectTotp } from "./mfa";
 import { selectSecurityEvents } from "./security-events";
 import { listLiveSessions } from "./sessions";
@@ -71,17 +72,18 @@ export const RECENT_ROWS = 20;
  * sessions, and the newest security events and audit entries.
  */
 export async function readUserForStaff(db: Database, userId: number, now: Date) {
-  const [user, plan, quotas, scopes, sessions, events, audit, [totp], [codes]] = await db.batch([
+  const [user, plan, quotas, scopes, sessions, events, audit, [totp], [codes], identities] = await db.batch([
     ...quotaAccountReads(db, userId),
     listLiveSessions(db, userId, now),
     selectSecurityEvents(db, userId).limit(RECENT_ROWS),
     selectAuditEntries(db, { type: "user", id: userId }).limit(RECENT_ROWS),
     selectTotp(db, userId),
     countUnusedRecoveryCodes(db, userId),
+    listIdentities(db, userId),
   ]);
   const account = quotaAccountOf(user, plan, quotas, scopes);
   const mfa = { totp: Boolean(totp?.confirmedAt), recoveryCodesRemaining: codes?.remaining ?? 0 };
-  return account && { ...account, sessions, events, audit, mfa };
+  return account && { ...account, sessions, events, audit, mfa, identities };
 }
 
 export type StaffUserView = NonNullable<Awaited<ReturnType<typeof readUserForStaff>>>;

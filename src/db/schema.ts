@@ -186,17 +186,30 @@ export const planQuotas = sqliteTable(
   (t) => [primaryKey({ columns: [t.planId, t.scope] }), index("plan_quotas_scope_idx").on(t.scope)],
 );
 
-/** Identities at other providers (Google) linked to an account: kept from the Django service's allauth. */
+/**
+ * Identities at other providers (Google) linked to an account: kept from the Django service's allauth
+ * (imported by `npm run import:django`) and linked by Google sign-in. One identity, one account.
+ */
 export const linkedIdentities = sqliteTable(
   "linked_identities",
   {
+    id: integer("id").primaryKey({ autoIncrement: true }),
     userId: integer("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     provider: text("provider").notNull(),
     uid: text("uid").notNull(),
+    /** When it was linked (imported identities: when they were imported). */
+    dateJoined: integer("date_joined", { mode: "timestamp_ms" })
+      .notNull()
+      .default(sql`(unixepoch('subsec') * 1000)`),
+    /** The identity's last sign-in here. */
+    lastLogin: integer("last_login", { mode: "timestamp_ms" }),
   },
-  (t) => [primaryKey({ columns: [t.provider, t.uid] }), index("linked_identities_user_idx").on(t.userId)],
+  (t) => [
+    uniqueIndex("linked_identities_provider_uid_unique").on(t.provider, t.uid),
+    index("linked_identities_user_idx").on(t.userId),
+  ],
 );
 
 /**
@@ -278,5 +291,6 @@ export type AuditRow = typeof auditLog.$inferSelect;
 export type SecurityEventRow = typeof securityEvents.$inferSelect;
 export type OutboxRow = typeof outbox.$inferSelect;
 export type StripeEventRow = typeof stripeEvents.$inferSelect;
+export type LinkedIdentityRow = typeof linkedIdentities.$inferSelect;
 export type TotpAuthenticatorRow = typeof totpAuthenticators.$inferSelect;
 export type PendingSignInRow = typeof pendingSignIns.$inferSelect;

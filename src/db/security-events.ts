@@ -20,7 +20,11 @@ export type SecurityEventType =
   | "mfa_disabled"
   | "mfa_reset_by_staff"
   | "recovery_codes_regenerated"
-  | "recovery_code_used";
+  | "recovery_code_used"
+  | "social_login"
+  | "social_signup"
+  | "social_connected"
+  | "social_disconnected";
 
 export function insertSecurityEvent(
   db: Database,

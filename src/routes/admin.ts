@@ -9,6 +9,7 @@ import {
   endSessionsOf,
   resetSecondFactorsOf,
   searchUsers,
+  unlinkSocialAccountOf,
   sendPasswordResetTo,
   userAuditPage,
   userDetail,
@@ -16,6 +17,7 @@ import {
 import { createPlan, deletePlan, editPlan, listPlans, planView } from "../admin/plans";
 import { outboxPage, resendMessage, stripeEventPage } from "../admin/operations";
 import { detailSchema, errorResponses, json, jsonBody, signedInSecurity } from "../schemas/common";
+import { serializeSocialAccount, socialAccountSchema } from "../schemas/social";
 import { pageQuerySchema, requestedPage, serializePage } from "../schemas/pages";
 import {
   adminPlanSchema,
@@ -36,6 +38,7 @@ import {
   serializeOutboxMessage,
   serializeStripeEvent,
   serializeUserSummary,
+  socialAccountOfUserParamsSchema,
   staffEditOf,
   stripeEventPageSchema,
   userListQuerySchema,
@@ -145,6 +148,27 @@ export const adminApiRoutes = createRouter()
     async (c) => {
       const ended = await endSessionsOf(c.var, actorOf(c.var.principal), c.req.valid("param").id);
       return c.json({ detail: `Ended ${ended} session(s).` }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      ...common,
+      method: "post",
+      path: "/users/{id}/social-accounts/{account}/disconnect",
+      operationId: "adminUnlinkSocialAccount",
+      summary: "Unlink one of a user's social accounts (audited); never the last way to sign in",
+      request: { params: socialAccountOfUserParamsSchema },
+      responses: {
+        200: json(socialAccountSchema, "The removed link"),
+        400: errorResponses[400],
+        ...staffErrors,
+        ...notFound,
+      },
+    }),
+    async (c) => {
+      const { id, account } = c.req.valid("param");
+      const removed = await unlinkSocialAccountOf(c.var, actorOf(c.var.principal), id, account, clientInfo(c));
+      return c.json(serializeSocialAccount(removed), 200);
     },
   )
   .openapi(

@@ -14,6 +14,7 @@ import {
   endSessionsOf,
   resetSecondFactorsOf,
   searchUsers,
+  unlinkSocialAccountOf,
   sendPasswordResetTo,
   userDetail,
   auditPage,
@@ -30,7 +31,13 @@ import { UsersPage } from "../admin/console/users";
 import { UserPage } from "../admin/console/user";
 import { PlansPage } from "../admin/console/plans";
 import { AuditLogPage, OperationsPage } from "../admin/console/operations";
-import { idParamsSchema, planEditOf, staffEditOf, userSearchOf } from "../schemas/admin";
+import {
+  idParamsSchema,
+  planEditOf,
+  socialAccountOfUserParamsSchema,
+  staffEditOf,
+  userSearchOf,
+} from "../schemas/admin";
 import {
   consoleUserQuerySchema,
   deleteFormSchema,
@@ -154,6 +161,16 @@ consoleRoutes
     await endSessionsOf(c.var, actorOf(c.var.principal), id);
     return c.redirect(`/admin/users/${id}?notice=sessions-ended`, 303);
   })
+  .post(
+    "/users/:id/social-accounts/:account/unlink",
+    ...staffPage,
+    valid("param", socialAccountOfUserParamsSchema),
+    async (c) => {
+      const { id, account } = c.req.valid("param");
+      await unlinkSocialAccountOf(c.var, actorOf(c.var.principal), id, account, clientInfo(c));
+      return c.redirect(`/admin/users/${id}?notice=unlinked`, 303);
+    },
+  )
   .post("/users/:id/mfa-reset", ...staffPage, idParam, async (c) => {
     const { id } = c.req.valid("param");
     const { followUp } = await resetSecondFactorsOf(c.var, actorOf(c.var.principal), id, clientInfo(c));

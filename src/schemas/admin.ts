@@ -7,6 +7,7 @@ import { body, date, email, integer, optionalText, text } from "./fields";
 import { pageQuerySchema, pageSchema } from "./pages";
 import { securityEventSchema, serializeSecurityEvent, sessionSchema } from "./sessions";
 import { priceSchema } from "./user";
+import { serializeSocialAccount, socialAccountSchema } from "./social";
 import { serializeUsage, usageSchema } from "./usage";
 
 export type UserOrdering = "date_joined" | "-date_joined" | "last_login" | "-last_login";
@@ -43,6 +44,19 @@ const flag = z
   .transform((v) => v.toLowerCase() === "true" || v === "1");
 
 const ORDERINGS = ["date_joined", "-date_joined", "last_login", "-last_login"] as const satisfies UserOrdering[];
+
+export const socialAccountOfUserParamsSchema = z.object({
+  id: z.coerce
+    .number({ error: "A valid integer is required." })
+    .int()
+    .positive()
+    .openapi({ param: { name: "id", in: "path" }, type: "integer" }),
+  account: z.coerce
+    .number({ error: "A valid integer is required." })
+    .int()
+    .positive()
+    .openapi({ param: { name: "account", in: "path" }, type: "integer" }),
+});
 
 export const idParamsSchema = z.object({
   id: integer()
@@ -154,6 +168,7 @@ export const adminUserSchema = z
     subscription_interval: z.string().nullable(),
     usage: z.array(usageSchema),
     mfa: z.object({ totp: z.boolean(), recovery_codes_remaining: z.number().int() }),
+    social_accounts: z.array(socialAccountSchema),
     sessions: z.array(sessionSchema.omit({ current: true })),
     security_events: z.array(securityEventSchema).openapi({ description: "the newest 20" }),
     audit_log: z.array(auditEntrySchema).openapi({ description: "the newest 20 about this user" }),
@@ -184,6 +199,7 @@ export function serializeAdminUser(detail: StaffUserDetail): z.infer<typeof admi
     subscription_interval: user.subscriptionInterval,
     usage: detail.usages.map(serializeUsage),
     mfa: { totp: detail.mfa.totp, recovery_codes_remaining: detail.mfa.recoveryCodesRemaining },
+    social_accounts: detail.identities.map(serializeSocialAccount),
     sessions: detail.sessions.map((s) => ({
       id: s.id,
       created: s.createdAt.toISOString(),

@@ -32,6 +32,7 @@ const NOTICES: Record<string, { text: string; tone?: "info" | "error" }> = {
   unchanged: { text: "Nothing to change.", tone: "info" },
   "sessions-ended": { text: "Every session of this user has ended." },
   "reset-sent": { text: "A password-reset link is on its way to the user." },
+  unlinked: { text: "The linked account is unlinked." },
   "mfa-reset": { text: "Two-factor authentication is off for this user; they were told by mail." },
   deleted: { text: "The user and their personal data are deleted." },
   "plan-saved": { text: "Plan saved." },

@@ -181,6 +181,45 @@ function Sessions({ detail }: { detail: StaffUserDetail }) {
   );
 }
 
+function LinkedAccounts({ detail, csrf }: { detail: StaffUserDetail; csrf: string }) {
+  const { user } = detail;
+  return (
+    <Panel id="linked" title="Linked accounts">
+      <Table
+        columns={["Provider", "Identity", "Linked", "Last sign-in", ""]}
+        empty="No linked account."
+        rows={detail.identities.map((identity) => (
+          <tr>
+            <td>{identity.provider}</td>
+            <td class="mono">{identity.uid}</td>
+            <td>
+              <When at={identity.dateJoined} />
+            </td>
+            <td>
+              <When at={identity.lastLogin} />
+            </td>
+            <td>
+              <PostForm
+                action={`/admin/users/${user.id}/social-accounts/${identity.id}/unlink`}
+                csrf={csrf}
+                confirm={`Unlink this ${identity.provider} account from ${user.username}? They will no longer sign in with it.`}
+              >
+                <button
+                  type="submit"
+                  class="secondary"
+                  aria-label={`Unlink ${identity.provider} account ${identity.uid}`}
+                >
+                  Unlink
+                </button>
+              </PostForm>
+            </td>
+          </tr>
+        ))}
+      />
+    </Panel>
+  );
+}
+
 function SecurityEvents({ detail }: { detail: StaffUserDetail }) {
   const alarming = (type: string) => type.includes("failed") || type.includes("reused") || type.includes("refused");
   return (
@@ -290,7 +329,10 @@ export function UserPage(props: { chrome: Chrome; detail: StaffUserDetail; plans
         <Sessions detail={detail} />
       </div>
       <div class="grid spaced">
+        <LinkedAccounts detail={detail} csrf={chrome.csrf} />
         <SecurityEvents detail={detail} />
+      </div>
+      <div class="grid spaced">
         <Panel id="audit" title="Audit log">
           <AuditTable rows={detail.audit} about={false} />
         </Panel>
