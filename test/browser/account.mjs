@@ -55,7 +55,7 @@ async function newPage() {
 /** Tabs until the element with `id` has focus (at most `limit` presses). */
 async function tabTo(page, id, limit = 40) {
   for (let i = 0; i < limit; i++) {
-    if (await page.evaluate((want) => document.activeElement?.id === want, id)) return;
+    if (await page.evaluate(`document.activeElement?.id === ${JSON.stringify(id)}`)) return;
     await page.keyboard.press("Tab");
   }
   throw new Error(`could not reach #${id} with Tab`);

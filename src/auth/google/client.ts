@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Config } from "../../env";
 import { ServiceUnavailable, SocialProviderUnavailable, SocialTokenRefused } from "../../errors";
 import type { Logger } from "../../log";
-import { createOutboundClient, OutboundError, type OutboundClient } from "../../outbound";
+import { createOutboundClient, OutboundError } from "../../outbound";
 import { base64UrlToBytes } from "../../encoding";
 
 const TIMEOUT_MS = 10_000;
