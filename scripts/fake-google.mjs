@@ -10,9 +10,27 @@ import { pathToFileURL } from "node:url";
 
 /** Who can sign in at the fake: pick one on its consent page. */
 export const FAKE_GOOGLE_IDENTITIES = [
-  { sub: "100000000000000000001", email: "ada.lovelace@gmail.example", given_name: "Ada", family_name: "Lovelace", email_verified: true },
-  { sub: "100000000000000000002", email: "grace.hopper@gmail.example", given_name: "Grace", family_name: "Hopper", email_verified: true },
-  { sub: "100000000000000000003", email: "alan.turing@gmail.example", given_name: "Alan", family_name: "Turing", email_verified: false },
+  {
+    sub: "100000000000000000001",
+    email: "ada.lovelace@gmail.example",
+    given_name: "Ada",
+    family_name: "Lovelace",
+    email_verified: true,
+  },
+  {
+    sub: "100000000000000000002",
+    email: "grace.hopper@gmail.example",
+    given_name: "Grace",
+    family_name: "Hopper",
+    email_verified: true,
+  },
+  {
+    sub: "100000000000000000003",
+    email: "alan.turing@gmail.example",
+    given_name: "Alan",
+    family_name: "Turing",
+    email_verified: false,
+  },
 ];
 
 const b64url = (buffer) => Buffer.from(buffer).toString("base64url");
@@ -113,7 +131,9 @@ export function startFakeGoogle(port = 12112) {
     }
     if (req.method === "GET" && url.pathname === "/o/oauth2/v2/auth") {
       const params = url.searchParams;
-      const hidden = [...params].map(([k, v]) => `<input type="hidden" name="${escape(k)}" value="${escape(v)}">`).join("");
+      const hidden = [...params]
+        .map(([k, v]) => `<input type="hidden" name="${escape(k)}" value="${escape(v)}">`)
+        .join("");
       const choices = FAKE_GOOGLE_IDENTITIES.map(
         (identity, i) =>
           `<li><button type="submit" name="identity" value="${i}">${escape(identity.given_name)} ${escape(identity.family_name)} &lt;${escape(identity.email)}&gt;</button></li>`,
@@ -148,7 +168,8 @@ export function startFakeGoogle(port = 12112) {
       if (grant.codeChallenge) {
         const verifier = form.get("code_verifier") ?? "";
         const challenge = createHash("sha256").update(verifier).digest("base64url");
-        if (challenge !== grant.codeChallenge) return json(res, 400, { error: "invalid_grant", error_description: "PKCE" });
+        if (challenge !== grant.codeChallenge)
+          return json(res, 400, { error: "invalid_grant", error_description: "PKCE" });
       }
       return json(res, 200, {
         id_token: grant.idToken,
@@ -179,7 +200,14 @@ export function startFakeGoogle(port = 12112) {
       const grant = state.accessTokens.get(token);
       if (!grant) return json(res, 401, { error: "invalid_request" });
       const { sub, email, email_verified, given_name, family_name } = grant.identity;
-      return json(res, 200, { sub, email, email_verified, given_name, family_name, name: `${given_name} ${family_name}` });
+      return json(res, 200, {
+        sub,
+        email,
+        email_verified,
+        given_name,
+        family_name,
+        name: `${given_name} ${family_name}`,
+      });
     }
     return json(res, 404, { error: `Unrecognized request (${req.method} ${url.pathname})` });
   });
