@@ -8,6 +8,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "nod
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 import autocannon from "autocannon";
+import { fakeGoogleVars, startFakeGoogle } from "../scripts/fake-google.mjs";
 import { generateSigningJwk } from "../scripts/signing-keys.mjs";
 import { startBenchServer } from "./server.mjs";
 
@@ -42,6 +43,7 @@ const TARGETS = [
   ["login", "pbkdf2", 0.85],
   ["login-es256", "pbkdf2", null],
   ["login-eddsa", "pbkdf2", null],
+  ["google-login", "login", null],
   ["login-floor", "pbkdf2", null],
 ];
 
@@ -119,8 +121,12 @@ async function measureAll(scenarios) {
 const bundle = measureBundle();
 // Access tokens under each kind of key in the same run: HS256 (no keys), and one generated key of each
 // asymmetric algorithm, chosen per request by the bench entry (`x-bench-keys`).
+const google = await startFakeGoogle(0);
+const GOOGLE_CLIENT = "bench.apps.googleusercontent.com";
 const server = await startBenchServer({
   vars: {
+    GOOGLE_CLIENT_IDS: GOOGLE_CLIENT,
+    ...fakeGoogleVars(google.base),
     BENCH_SIGNING_KEYS_ES256: JSON.stringify([generateSigningJwk("ES256")]),
     BENCH_SIGNING_KEYS_EDDSA: JSON.stringify([generateSigningJwk("EdDSA")]),
   },
@@ -148,6 +154,7 @@ try {
     });
     return { authorization: `Bearer ${access[0]}`, "x-bench-keys": variant };
   };
+  const { id_token: googleIdToken } = await postJson(`${google.base}/__fake/id-token`, { client_id: GOOGLE_CLIENT });
   const userEs256 = await keyed("es256");
   const userEddsa = await keyed("eddsa");
   const subscriptionId = `sub_bench_${Date.now()}`;
@@ -290,6 +297,13 @@ try {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ username: user.username, password: user.password }),
     }),
+    // Google sign-in with an ID token (the key set cached after the first): RS256 verification, no hash.
+    "google-login": () => ({
+      url: `${baseUrl}/auth/social/login/google/`,
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ id_token: googleIdToken }),
+    }),
     "login-es256": () => ({
       url: `${baseUrl}/auth/login/`,
       method: "POST",
@@ -358,4 +372,5 @@ try {
   console.log("\nwritten: bench/results.json");
 } finally {
   await server.stop();
+  await google.close();
 }

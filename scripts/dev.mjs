@@ -2,10 +2,12 @@
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { startFakeGoogle } from "./fake-google.mjs";
 import { startFakeStripe } from "./fake-stripe.mjs";
 import { generateSigningJwk } from "./signing-keys.mjs";
 
 const port = process.env.PORT ?? "8787";
+const fakeGooglePort = Number(process.env.FAKE_GOOGLE_PORT ?? 12112);
 const WRANGLER = "node_modules/.bin/wrangler";
 
 function wrangler(args) {
@@ -14,7 +16,7 @@ function wrangler(args) {
 }
 
 // Adds to .dev.vars (creating it) every variable of the example it lacks, with fresh random secrets
-// (<random>) and a fresh ES256 signing key set (<es256-key>).
+// (<random>), a fresh ES256 signing key set (<es256-key>) and the fake Google's address (<fake-google>).
 const current = existsSync(".dev.vars") ? readFileSync(".dev.vars", "utf8") : "";
 const have = new Set(current.split("\n").map((line) => line.split("=")[0]?.trim()));
 const missing = readFileSync(".dev.vars.example", "utf8")
@@ -23,7 +25,8 @@ const missing = readFileSync(".dev.vars.example", "utf8")
   .map((line) =>
     line
       .replace("<random>", () => randomBytes(32).toString("hex"))
-      .replace("<es256-key>", () => `'${JSON.stringify([generateSigningJwk("ES256")])}'`),
+      .replace("<es256-key>", () => `'${JSON.stringify([generateSigningJwk("ES256")])}'`)
+      .replace("<fake-google>", `http://127.0.0.1:${fakeGooglePort}`),
   );
 if (missing.length > 0) {
   const prefix = current === "" || current.endsWith("\n") ? current : `${current}\n`;
@@ -34,12 +37,18 @@ if (missing.length > 0) {
 wrangler(["d1", "migrations", "apply", "DB", "--local"]);
 wrangler(["d1", "execute", "DB", "--local", "--file", "seed/plans.sql"]);
 
-// The local Stripe stand-in that .dev.vars points the worker at (see .dev.vars.example).
-try {
-  const fake = await startFakeStripe(Number(process.env.FAKE_STRIPE_PORT ?? 12111));
-  console.log(`Fake Stripe API on http://127.0.0.1:${fake.port}`);
-} catch (error) {
-  console.warn(`Fake Stripe API not started (${error.code ?? error.message}); checkout calls will fail locally.`);
+// The local stand-ins of the services the worker calls, which .dev.vars points it at (see .dev.vars.example).
+const fakes = [
+  ["Stripe API", startFakeStripe, Number(process.env.FAKE_STRIPE_PORT ?? 12111), "checkout calls"],
+  ["Google", startFakeGoogle, fakeGooglePort, "Google sign-in (/auth/social/google/start/)"],
+];
+for (const [name, start, fakePort, uses] of fakes) {
+  try {
+    const fake = await start(fakePort);
+    console.log(`Fake ${name} on http://127.0.0.1:${fake.port}: ${uses} go there`);
+  } catch (error) {
+    console.warn(`Fake ${name} not started (${error.code ?? error.message}); ${uses} will fail locally.`);
+  }
 }
 
 const dev = spawn(WRANGLER, ["dev", "--port", port, ...process.argv.slice(2)], { stdio: "inherit" });

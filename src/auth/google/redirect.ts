@@ -8,14 +8,8 @@ import {
   SocialProviderUnavailable,
   SocialTokenRefused,
 } from "../../errors";
-import {
-  base64UrlToBytes,
-  bytesToBase64Url,
-  hmacSha256Key,
-  randomBytes,
-  randomToken,
-  timingSafeEqualStrings,
-} from "../../encoding";
+import { bytesToBase64Url, randomBytes, randomToken, timingSafeEqualStrings } from "../../encoding";
+import { derivedKey, seal, unseal } from "../sealing";
 import type { SignInOutcome } from "../mfa/sign-in-step";
 import { ACCOUNT_DISABLED } from "../sign-in";
 import { EMAIL_TAKEN, signInWithGoogle } from "./sign-in";
@@ -41,22 +35,24 @@ interface Flow {
   exp: number;
 }
 
-/** Signed, so nobody can plant a flow of their own making (its state, verifier and nonce). */
-async function sealFlow(secret: string, flow: Flow): Promise<string> {
-  const payload = bytesToBase64Url(new TextEncoder().encode(JSON.stringify(flow)));
-  return `${payload}.${await flowMac(secret, payload)}`;
-}
+/**
+ * Sealed (AES-GCM under a key derived from JWT_SECRET): nobody can read the PKCE verifier or nonce out
+ * of it, nor plant a flow of their own making.
+ */
+const flowKey = (secret: string) =>
+  derivedKey(secret, "edge-accounts google sign-in flow", { name: "AES-GCM", length: 256 });
 
-async function flowMac(secret: string, payload: string) {
-  const key = await hmacSha256Key(`google-signin-flow:${secret}`);
-  return bytesToBase64Url(new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(payload))));
+async function sealFlow(secret: string, flow: Flow): Promise<string> {
+  return seal(await flowKey(secret), JSON.stringify(flow));
 }
 
 async function openFlow(secret: string, sealed: string | undefined, now: Date): Promise<Flow> {
-  const [payload = "", mac = ""] = (sealed ?? "").split(".");
-  if (!payload || !timingSafeEqualStrings(mac, await flowMac(secret, payload)))
+  let flow: Flow;
+  try {
+    flow = JSON.parse(await unseal(await flowKey(secret), sealed ?? "")) as Flow;
+  } catch {
     throw new GoogleFlowRefused("invalid_state");
-  const flow = JSON.parse(new TextDecoder().decode(base64UrlToBytes(payload))) as Flow;
+  }
   if (flow.exp <= epochSeconds(now)) throw new GoogleFlowRefused("expired");
   return flow;
 }
