@@ -1,7 +1,7 @@
 // `npm run dev`: local secrets, local D1 migrated and seeded, then `wrangler dev` on :8787.
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { startFakeGoogle } from "./fake-google.mjs";
 import { startFakeStripe } from "./fake-stripe.mjs";
 import { generateSigningJwk } from "./signing-keys.mjs";
@@ -51,6 +51,14 @@ for (const [name, start, fakePort, uses] of fakes) {
   }
 }
 
-const dev = spawn(WRANGLER, ["dev", "--port", port, ...process.argv.slice(2)], { stdio: "inherit" });
+// `npm run dev -- --var KEY:VALUE` must win over .dev.vars, which wrangler would otherwise let override
+// --var: the pairs also go into an env file read after .dev.vars (later files win).
+const args = process.argv.slice(2);
+const overrides = args.flatMap((arg, i) => (args[i - 1] === "--var" ? [arg.replace(":", "=")] : []));
+const overridesFile = ".wrangler/dev-var-overrides.env";
+mkdirSync(".wrangler", { recursive: true });
+writeFileSync(overridesFile, overrides.map((line) => `${line}\n`).join(""), { mode: 0o600 });
+const envFiles = ["--env-file", ".dev.vars", "--env-file", overridesFile];
+const dev = spawn(WRANGLER, ["dev", "--port", port, ...envFiles, ...args], { stdio: "inherit" });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => dev.kill(signal));
 dev.on("exit", (code) => process.exit(code ?? 0));
