@@ -148,6 +148,9 @@ const varsSchema = z.object({
   GOOGLE_TOKENINFO_URL: z.url().default("https://oauth2.googleapis.com/tokeninfo"),
   SOCIALACCOUNT_EMAIL_AUTHENTICATION: flag(false),
   SOCIAL_LOGIN_ERROR_PATH: z.string().startsWith("/").default("/sign-in"),
+  WEBAUTHN_RP_ID: z.string().min(1).default("localhost"),
+  WEBAUTHN_RP_NAME: z.string().min(1).default("edge-accounts"),
+  WEBAUTHN_ORIGINS: z.string().default("http://localhost:8787,http://localhost:3000"),
   MFA_ENCRYPTION_KEY: z.string().min(32, "MFA_ENCRYPTION_KEY must be at least 32 characters").optional(),
   MFA_ISSUER: z.string().min(1).default("edge-accounts"),
   ADMIN_REQUIRE_MFA: flag(false),
@@ -213,6 +216,13 @@ const configSchema = varsSchema.transform((v) => {
       errorUrl: `${frontend}${v.SOCIAL_LOGIN_ERROR_PATH}`,
     },
     frontendUrl: frontend,
+    webauthn: {
+      rpId: v.WEBAUTHN_RP_ID,
+      rpName: v.WEBAUTHN_RP_NAME,
+      origins: v.WEBAUTHN_ORIGINS.split(",")
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    },
   };
 });
 

@@ -12,6 +12,7 @@ import { consoleRoutes } from "./routes/console";
 import { mountDocs } from "./routes/docs";
 import { healthRoutes } from "./routes/health";
 import { mfaRoutes } from "./routes/mfa";
+import { passkeyRoutes } from "./routes/passkeys";
 import { paymentRoutes } from "./routes/payments";
 import { planRoutes } from "./routes/plans";
 import { sessionRoutes } from "./routes/sessions";
@@ -30,6 +31,7 @@ export function createWorker(clock: Clock = systemClock) {
     root.route("/auth", sessionRoutes);
     root.route("/auth", mfaRoutes);
     root.route("/auth", socialRoutes);
+    root.route("/auth", passkeyRoutes);
     root.route("/core", healthRoutes);
     root.route("/core", planRoutes);
     root.route("/core", paymentRoutes);

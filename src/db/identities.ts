@@ -1,12 +1,12 @@
 import { and, count, eq, ne } from "drizzle-orm";
 import type { Database } from "./client";
-import { hasConfirmedTotp } from "./mfa";
+import { hasSecondFactor } from "./mfa";
 import { linkedIdentities, plans, users } from "./schema";
 
 /** The account an identity at a provider is linked to, with its plan and whether a second step is on. */
 export function findLinkedAccount(db: Database, provider: string, uid: string) {
   return db
-    .select({ identity: linkedIdentities, user: users, plan: plans, secondFactor: hasConfirmedTotp })
+    .select({ identity: linkedIdentities, user: users, plan: plans, secondFactor: hasSecondFactor })
     .from(linkedIdentities)
     .innerJoin(users, eq(users.id, linkedIdentities.userId))
     .leftJoin(plans, eq(plans.id, users.planId))
@@ -56,4 +56,10 @@ export function selectIdentity(db: Database, userId: number, id: number) {
     .from(linkedIdentities)
     .where(and(eq(linkedIdentities.id, id), eq(linkedIdentities.userId, userId)))
     .get();
+}
+
+/** How many identities the user has linked (the other ways it signs in, for a passkey's removal). */
+export async function countOtherIdentitiesOfUser(db: Database, userId: number) {
+  const row = await db.select({ n: count() }).from(linkedIdentities).where(eq(linkedIdentities.userId, userId)).get();
+  return row?.n ?? 0;
 }

@@ -1,7 +1,7 @@
 import { and, count, eq, gt, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
 import type { AuthMethod } from "../auth/tokens";
 import type { Database } from "./client";
-import { pendingSignIns, recoveryCodes, totpAuthenticators, users } from "./schema";
+import { passkeys, pendingSignIns, recoveryCodes, totpAuthenticators, users } from "./schema";
 
 /** A wrong code more than this many times kills the sign-in waiting for it. */
 export const MAX_SECOND_FACTOR_ATTEMPTS = 5;
@@ -10,9 +10,12 @@ export function selectTotp(db: Database, userId: number) {
   return db.select().from(totpAuthenticators).where(eq(totpAuthenticators.userId, userId));
 }
 
-/** Whether two-factor sign-in is on for the user (a confirmed authenticator): an expression for a query on users. */
-export const hasConfirmedTotp =
-  sql<number>`exists (select 1 from ${totpAuthenticators} where ${totpAuthenticators.userId} = ${users.id} and ${totpAuthenticators.confirmedAt} is not null)`.mapWith(
+/**
+ * Whether a second sign-in step is on for the user (a confirmed authenticator, or a passkey): an
+ * expression for a query on users, so the login's own lookup says it (no extra round trip).
+ */
+export const hasSecondFactor =
+  sql<number>`(exists (select 1 from ${totpAuthenticators} where ${totpAuthenticators.userId} = ${users.id} and ${totpAuthenticators.confirmedAt} is not null) or exists (select 1 from ${passkeys} where ${passkeys.userId} = ${users.id}))`.mapWith(
     Boolean,
   );
 
@@ -23,10 +26,14 @@ export function countUnusedRecoveryCodes(db: Database, userId: number) {
     .where(and(eq(recoveryCodes.userId, userId), isNull(recoveryCodes.usedAt)));
 }
 
-/** What the account page and `GET /auth/mfa/` show, in one batch: the authenticator and unused codes left. */
+/** What the account page and `GET /auth/mfa/` show, in one batch: the authenticator, codes left, passkeys. */
 export async function readMfaState(db: Database, userId: number) {
-  const [[totp], [codes]] = await db.batch([selectTotp(db, userId), countUnusedRecoveryCodes(db, userId)]);
-  return { totp, remainingRecoveryCodes: codes?.remaining ?? 0 };
+  const [[totp], [codes], [keys]] = await db.batch([
+    selectTotp(db, userId),
+    countUnusedRecoveryCodes(db, userId),
+    db.select({ n: count() }).from(passkeys).where(eq(passkeys.userId, userId)),
+  ]);
+  return { totp, remainingRecoveryCodes: codes?.remaining ?? 0, passkeys: keys?.n ?? 0 };
 }
 
 /** A new pending secret, replacing a pending one; a confirmed authenticator is left alone (no row changes). */

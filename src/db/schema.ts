@@ -57,6 +57,8 @@ export const users = sqliteTable(
     /** Set by `npm run import:django`: a digest of the fields as imported, so a newer dump updates only
      * accounts nobody changed here since, and the hash as imported, so it never overwrites a password
      * set or upgraded here. Null for accounts made here. */
+    /** The opaque handle passkeys know the user by (WebAuthn's user.id): random, made at the first passkey. */
+    webauthnHandle: text("webauthn_handle").unique(),
     importDigest: text("import_digest"),
     importedPasswordHash: text("imported_password_hash"),
   },
@@ -284,6 +286,49 @@ export const pendingSignIns = sqliteTable(
   (t) => [index("pending_sign_ins_user_idx").on(t.userId)],
 );
 
+/**
+ * A user's passkeys (WebAuthn credentials): the public key (COSE, as the authenticator gave it), its
+ * signature counter, and what the user calls it. `id` is ours and opaque; `credentialId` is the
+ * authenticator's, unique across all users.
+ */
+export const passkeys = sqliteTable(
+  "passkeys",
+  {
+    id: text("id").primaryKey(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    credentialId: text("credential_id").notNull().unique(),
+    publicKey: text("public_key").notNull(),
+    counter: integer("counter").notNull().default(0),
+    transports: text("transports", { mode: "json" }).$type<string[]>().notNull(),
+    backedUp: integer("backed_up", { mode: "boolean" }).notNull().default(false),
+    name: text("name").notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    lastUsedAt: integer("last_used_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [index("passkeys_user_idx").on(t.userId)],
+);
+
+/**
+ * WebAuthn challenges this server issued: only their SHA-256 is stored, bound to a purpose (register,
+ * login, the MFA step) and, where known, to the user (and the pending sign-in); 5 minutes, used once.
+ */
+export const webauthnChallenges = sqliteTable(
+  "webauthn_challenges",
+  {
+    challengeHash: text("challenge_hash").primaryKey(),
+    purpose: text("purpose", { enum: ["register", "login", "mfa"] }).notNull(),
+    userId: integer("user_id").references(() => users.id, { onDelete: "cascade" }),
+    /** For the MFA step: the pending sign-in (its token's hash) the challenge belongs to. */
+    pendingSignIn: text("pending_sign_in"),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+    usedAt: integer("used_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [index("webauthn_challenges_expires_idx").on(t.expiresAt)],
+);
+
 export type UserRow = typeof users.$inferSelect;
 export type PlanQuotaRow = typeof planQuotas.$inferSelect;
 export type PlanRow = typeof plans.$inferSelect;
@@ -291,6 +336,7 @@ export type AuditRow = typeof auditLog.$inferSelect;
 export type SecurityEventRow = typeof securityEvents.$inferSelect;
 export type OutboxRow = typeof outbox.$inferSelect;
 export type StripeEventRow = typeof stripeEvents.$inferSelect;
+export type PasskeyRow = typeof passkeys.$inferSelect;
 export type LinkedIdentityRow = typeof linkedIdentities.$inferSelect;
 export type TotpAuthenticatorRow = typeof totpAuthenticators.$inferSelect;
 export type PendingSignInRow = typeof pendingSignIns.$inferSelect;

@@ -24,7 +24,10 @@ export type SecurityEventType =
   | "social_login"
   | "social_signup"
   | "social_connected"
-  | "social_disconnected";
+  | "social_disconnected"
+  | "passkey_added"
+  | "passkey_removed"
+  | "passkey_counter_regressed";
 
 export function insertSecurityEvent(
   db: Database,

@@ -3,7 +3,7 @@ import type { Database } from "./client";
 import { outbox, plans, sessions, users, type PlanRow, type UserRow } from "./schema";
 import { FREE_PLAN_NAME } from "./plans";
 import { sessionIsLive } from "./sessions";
-import { hasConfirmedTotp } from "./mfa";
+import { hasSecondFactor } from "./mfa";
 import { usernameKey } from "../identifiers.mjs";
 
 export { usernameKey };
@@ -46,7 +46,7 @@ export async function findUserForLogin(
   const byEmail = email ? eq(lowerEmail, email.toLowerCase()) : undefined;
   // Whether a second step follows the password is read in the same query: no extra round trip.
   const query = db
-    .select({ user: users, plan: plans, secondFactor: hasConfirmedTotp })
+    .select({ user: users, plan: plans, secondFactor: hasSecondFactor })
     .from(users)
     .leftJoin(plans, eq(plans.id, users.planId));
   // The common case (a plain username) is one indexed lookup; only an ambiguous identifier needs ranking.
@@ -216,7 +216,7 @@ export async function countOtherActiveStaff(db: Database, userId: number): Promi
 /** The user and its plan, by id (one query), with whether a second sign-in step is on for it. */
 export function findUserWithPlan(db: Database, userId: number) {
   return db
-    .select({ user: users, plan: plans, secondFactor: hasConfirmedTotp })
+    .select({ user: users, plan: plans, secondFactor: hasSecondFactor })
     .from(users)
     .leftJoin(plans, eq(plans.id, users.planId))
     .where(eq(users.id, userId))

@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import type { MfaStatus } from "../auth/mfa/enrolment";
 import type { SecondFactorRequired } from "../auth/mfa/sign-in-step";
 import { body, password, text } from "./fields";
+import { authenticationCredentialSchema } from "./passkeys";
 
 const timestamp = z.string().openapi({ format: "date-time" });
 
@@ -37,7 +38,11 @@ export const recoveryCodesSchema = z
   .object({ recovery_codes: z.array(z.string()).openapi({ description: "shown once; each works once" }) })
   .openapi("RecoveryCodes");
 
-export const mfaLoginSchema = body({ mfa_token: text(128), code: text(32) }).openapi("MfaLogin");
+export const mfaLoginSchema = body({
+  mfa_token: text(128),
+  code: text(32).optional().openapi({ description: "a TOTP or recovery code; or send `credential`" }),
+  credential: authenticationCredentialSchema.optional(),
+}).openapi("MfaLogin");
 
 export const secondFactorRequiredSchema = z
   .object({

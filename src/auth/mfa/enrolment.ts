@@ -27,12 +27,12 @@ export interface MfaStatus {
 }
 
 export async function mfaStatus({ db }: Deps, userId: number): Promise<MfaStatus> {
-  const { totp, remainingRecoveryCodes } = await readMfaState(db, userId);
+  const { totp, remainingRecoveryCodes, passkeys } = await readMfaState(db, userId);
   const enabled = Boolean(totp?.confirmedAt);
   return {
     totp: { enabled, created: enabled ? (totp?.confirmedAt ?? null) : null },
     recoveryCodesRemaining: enabled ? remainingRecoveryCodes : 0,
-    passkeys: 0,
+    passkeys,
   };
 }
 

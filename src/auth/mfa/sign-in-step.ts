@@ -1,14 +1,24 @@
 import type { ClientInfo } from "../../client-info";
 import { secondsAfter } from "../../clock";
 import type { Deps } from "../../env";
-import { ValidationError } from "../../errors";
-import { consumePendingSignIn, countFailedAttempt, insertPendingSignIn, selectPendingSignIn } from "../../db/mfa";
+import { NonFieldError, ValidationError } from "../../errors";
+import type { PendingSignInRow } from "../../db/schema";
+import type { AuthenticationResponseJSON } from "@simplewebauthn/server";
+import { PASSKEY_SIGN_IN_FAILED, passkeySecondFactorOptions, verifyPasskey } from "../passkeys";
+import type { AuthMethod } from "../tokens";
+import {
+  consumePendingSignIn,
+  countFailedAttempt,
+  insertPendingSignIn,
+  readMfaState,
+  selectPendingSignIn,
+} from "../../db/mfa";
 import { insertSecurityEvent } from "../../db/security-events";
 import { findUserWithPlan } from "../../db/users";
 import { bytesToBase64Url, randomBytes, sha256Hex } from "../../encoding";
 import type { Limiter } from "../rate-limit";
 import { assertMaySignIn, startSession, type SignedIn, type VerifiedUser } from "../sign-in";
-import { INVALID_CODE, useSecondFactor } from "./second-factor";
+import { INVALID_CODE, useSecondFactor, type SecondFactorMethod } from "./second-factor";
 
 /** How long the second step may take. */
 const PENDING_LIFETIME_SECONDS = 300;
@@ -35,32 +45,53 @@ export async function beginSignIn(deps: Deps, verified: VerifiedUser, client: Cl
   const token = bytesToBase64Url(randomBytes(32));
   const now = clock.now();
   const pending = { tokenHash: await sha256Hex(token), userId: user.id, amr: verified.amr, now };
-  await insertPendingSignIn(db, { ...pending, expiresAt: secondsAfter(now, PENDING_LIFETIME_SECONDS) }).run();
-  return { secondFactorRequired: { mfaToken: token, methods: ["totp", "recovery_code"] } };
+  const [, factors] = await Promise.all([
+    insertPendingSignIn(db, { ...pending, expiresAt: secondsAfter(now, PENDING_LIFETIME_SECONDS) }).run(),
+    readMfaState(db, user.id),
+  ]);
+  const methods = [
+    ...(factors.totp?.confirmedAt ? ["totp", "recovery_code"] : []),
+    ...(factors.passkeys > 0 ? ["passkey"] : []),
+  ];
+  return { secondFactorRequired: { mfaToken: token, methods } };
+}
+
+/** The pending sign-in a second step (or its passkey options) is for; an expired, used or dead one is a 400. */
+export async function pendingSignIn({ db, clock }: Deps, mfaToken: string) {
+  const tokenHash = await sha256Hex(mfaToken);
+  const pending = await selectPendingSignIn(db, tokenHash, clock.now());
+  if (!pending) throw new ValidationError({ mfa_token: [PENDING_EXPIRED] });
+  return pending;
+}
+
+/** Request options for the MFA step with a passkey: the pending sign-in's user's passkeys only. */
+export async function secondFactorPasskeyOptions(deps: Deps, mfaToken: string) {
+  const pending = await pendingSignIn(deps, mfaToken);
+  return passkeySecondFactorOptions(deps, pending.userId, pending.tokenHash);
 }
 
 /**
- * The second step: a TOTP code or an unused recovery code for the pending sign-in's user, counted by
- * the same login limiter as the first step. A wrong code is a 400 on `code` and counts against the
- * pending sign-in; the fifth kills it. Right: the pending sign-in is used (once) and the session starts
- * with `amr` + `otp`; a recovery code also records `recovery_code_used`.
+ * The second step: a TOTP code, an unused recovery code, or a passkey (its answer to this pending
+ * sign-in's challenge) of the pending sign-in's user, counted by the same login limiter as the first
+ * step. A wrong code or refused passkey is a 400 and counts against the pending sign-in; the fifth kills
+ * it. Right: the pending sign-in is used (once) and the session starts with `amr` + `otp` (or
+ * `webauthn`); a recovery code also records `recovery_code_used`.
  */
 export async function completeSignIn(
   deps: Deps,
-  input: { mfa_token: string; code: string },
+  input: { mfa_token: string; code?: string; credential?: AuthenticationResponseJSON },
   client: ClientInfo,
   limitAttempts: Limiter,
 ): Promise<SignedIn> {
   const { db, clock } = deps;
   const now = clock.now();
-  const tokenHash = await sha256Hex(input.mfa_token);
-  const pending = await selectPendingSignIn(db, tokenHash, now);
-  if (!pending) throw new ValidationError({ mfa_token: [PENDING_EXPIRED] });
+  const pending = await pendingSignIn(deps, input.mfa_token);
+  const { tokenHash } = pending;
   await limitAttempts(`user:${pending.userId}`);
-  const method = await useSecondFactor(deps, pending.userId, input.code);
+  const method = await secondStepMethod(deps, pending, input, client);
   if (!method) {
     await countFailedAttempt(db, tokenHash, now).run();
-    throw new ValidationError({ code: [INVALID_CODE] });
+    throw input.credential ? new NonFieldError(PASSKEY_SIGN_IN_FAILED) : new ValidationError({ code: [INVALID_CODE] });
   }
   const [consumed, found] = await Promise.all([
     consumePendingSignIn(db, tokenHash, now).run(),
@@ -71,5 +102,28 @@ export async function completeSignIn(
     await insertSecurityEvent(db, { userId: pending.userId, type: "recovery_code_used", client }, now).run();
   }
   const account = { user: found.user, plan: found.plan };
-  return startSession(deps, { account, amr: [...pending.amr, "otp"], event: "login_succeeded" }, client);
+  const amr: AuthMethod[] = [...pending.amr, method === "passkey" ? "webauthn" : "otp"];
+  return startSession(deps, { account, amr, event: "login_succeeded" }, client);
+}
+
+/** Which second factor the input proves for the pending sign-in, or undefined when it proves none. */
+async function secondStepMethod(
+  deps: Deps,
+  pending: PendingSignInRow,
+  input: { code?: string; credential?: AuthenticationResponseJSON },
+  client: ClientInfo,
+): Promise<SecondFactorMethod | "passkey" | undefined> {
+  if (input.credential) {
+    const expected = { purpose: "mfa", userId: pending.userId, pendingSignIn: pending.tokenHash } as const;
+    return verifyPasskey(deps, input.credential, expected, client).then(
+      () => "passkey" as const,
+      (error: unknown) => {
+        // A refused passkey is a wrong second factor (counted by the caller); anything else is a failure.
+        if (error instanceof NonFieldError) return undefined;
+        throw error;
+      },
+    );
+  }
+  if (input.code === undefined) throw new ValidationError({ code: ["This field is required."] });
+  return useSecondFactor(deps, pending.userId, input.code);
 }

@@ -1,0 +1,108 @@
+import { and, count, eq, gt, isNull, ne } from "drizzle-orm";
+import type { Database } from "./client";
+import { hasSecondFactor } from "./mfa";
+import { passkeys, plans, users, webauthnChallenges, type PasskeyRow } from "./schema";
+
+export type ChallengePurpose = (typeof webauthnChallenges.$inferSelect)["purpose"];
+
+export function insertChallenge(db: Database, challenge: typeof webauthnChallenges.$inferInsert) {
+  return db.insert(webauthnChallenges).values(challenge);
+}
+
+/**
+ * Uses an issued challenge, once: compare-and-swap on `used_at`, only for its purpose, its user (or none,
+ * for a sign-in) and its pending sign-in, while unexpired. True when this call used it.
+ */
+export async function useChallenge(
+  db: Database,
+  challenge: { hash: string; purpose: ChallengePurpose; userId: number | null; pendingSignIn?: string },
+  now: Date,
+): Promise<boolean> {
+  const result = await db
+    .update(webauthnChallenges)
+    .set({ usedAt: now })
+    .where(
+      and(
+        eq(webauthnChallenges.challengeHash, challenge.hash),
+        eq(webauthnChallenges.purpose, challenge.purpose),
+        challenge.userId === null ? isNull(webauthnChallenges.userId) : eq(webauthnChallenges.userId, challenge.userId),
+        challenge.pendingSignIn === undefined
+          ? isNull(webauthnChallenges.pendingSignIn)
+          : eq(webauthnChallenges.pendingSignIn, challenge.pendingSignIn),
+        isNull(webauthnChallenges.usedAt),
+        gt(webauthnChallenges.expiresAt, now),
+      ),
+    )
+    .run();
+  return result.meta.changes > 0;
+}
+
+export function listPasskeys(db: Database, userId: number) {
+  return db.select().from(passkeys).where(eq(passkeys.userId, userId)).orderBy(passkeys.createdAt);
+}
+
+export function insertPasskey(db: Database, passkey: typeof passkeys.$inferInsert) {
+  return db.insert(passkeys).values(passkey).returning();
+}
+
+export function selectPasskey(db: Database, userId: number, id: string) {
+  return db
+    .select()
+    .from(passkeys)
+    .where(and(eq(passkeys.id, id), eq(passkeys.userId, userId)))
+    .get();
+}
+
+export function renamePasskey(db: Database, userId: number, id: string, name: string) {
+  return db
+    .update(passkeys)
+    .set({ name })
+    .where(and(eq(passkeys.id, id), eq(passkeys.userId, userId)))
+    .returning()
+    .get();
+}
+
+export function deletePasskey(db: Database, userId: number, id: string) {
+  return db
+    .delete(passkeys)
+    .where(and(eq(passkeys.id, id), eq(passkeys.userId, userId)))
+    .returning()
+    .get();
+}
+
+export async function countOtherPasskeys(db: Database, userId: number, exceptId: string) {
+  const row = await db
+    .select({ n: count() })
+    .from(passkeys)
+    .where(and(eq(passkeys.userId, userId), ne(passkeys.id, exceptId)))
+    .get();
+  return row?.n ?? 0;
+}
+
+/** The passkey of a credential id, with its user and plan (for a passkey sign-in). */
+export function findPasskeyAccount(db: Database, credentialId: string) {
+  return db
+    .select({ passkey: passkeys, user: users, plan: plans, secondFactor: hasSecondFactor })
+    .from(passkeys)
+    .innerJoin(users, eq(users.id, passkeys.userId))
+    .leftJoin(plans, eq(plans.id, users.planId))
+    .where(eq(passkeys.credentialId, credentialId))
+    .get();
+}
+
+/** After a sign-in with it: the counter the authenticator reported, and when. */
+export function recordPasskeyUse(db: Database, passkey: PasskeyRow, counter: number, backedUp: boolean, now: Date) {
+  return db.update(passkeys).set({ counter, backedUp, lastUsedAt: now }).where(eq(passkeys.id, passkey.id));
+}
+
+/** The user's passkey handle, made (random) at the first passkey; a concurrent first one keeps the first. */
+export function setWebauthnHandle(db: Database, userId: number, handle: string) {
+  return db
+    .update(users)
+    .set({ webauthnHandle: handle })
+    .where(and(eq(users.id, userId), isNull(users.webauthnHandle)));
+}
+
+export function selectWebauthnHandle(db: Database, userId: number) {
+  return db.select({ handle: users.webauthnHandle }).from(users).where(eq(users.id, userId)).get();
+}
