@@ -8,7 +8,6 @@ import {
   clock,
   COOKIES,
   decodePayload,
-  jsonInit,
   newUser,
   post,
   register,
