@@ -1,7 +1,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createAccount } from "../src/accounts/create";
+import { timeStep, totpCode } from "../src/auth/mfa/totp";
 import { startSession } from "../src/auth/sign-in";
+import { encryptSecret, mfaKeys } from "../src/auth/mfa/secrets";
 import {
   bearer,
   browser,
@@ -55,6 +57,8 @@ describe("GET /auth/user/export/", () => {
       "security_events",
       "usage",
       "social_accounts",
+      "mfa",
+      "passkeys",
       "audit",
     ]);
     expect(data.user).toMatchObject({
@@ -78,21 +82,45 @@ describe("GET /auth/user/export/", () => {
     expect(data.sessions[0]).toMatchObject({ current: true });
     expect(data.security_events.map((e) => e.type)).toEqual(["login_failed", "data_exported"]);
     expect(data.usage).toMatchObject({ ai_responses: { used: 1, limit: 3 } });
-    expect(data.social_accounts).toEqual([{ provider: "google", uid: `g-${body.user.pk}` }]);
+    expect(data.social_accounts).toEqual([
+      { provider: "google", uid: `g-${body.user.pk}`, date_joined: expect.any(String) },
+    ]);
+    expect(data.mfa).toEqual({ totp: { enabled: false, created: null }, recovery_codes: { remaining: 0 } });
+    expect(data.passkeys).toEqual([]);
     expect(data.audit).toEqual([expect.objectContaining({ action: "user.updated", actor: staff.user.username })]);
   });
 
-  it("holds no password hash, token, token hash or other user's data", async () => {
+  it("holds no password hash, token, token hash, TOTP secret, recovery code or other user's data", async () => {
     const { user, access, refresh, body } = await register(newUser("secret"));
+    const setup = await post("/auth/mfa/totp/setup/", { password: user.password }, bearer(access));
+    const { secret } = await setup.json<{ secret: string }>();
+    const confirmed = await post(
+      "/auth/mfa/totp/confirm/",
+      { code: await totpCode(secret, timeStep(clock.now())) },
+      bearer(access),
+    );
+    const { recovery_codes } = await confirmed.json<{ recovery_codes: string[] }>();
     await post("/auth/password/reset/", { email: user.email });
     const hashes = await oneTimeTokenHashes(body.user.pk);
     expect(hashes.length).toBeGreaterThan(0);
     const other = await register(newUser("other"));
     const text = await (await exportOf(bearer(access))).text();
     const row = await userRow(user.username);
-    for (const secret of [String(row?.password_hash), access, refresh, ...hashes]) {
-      expect(text).not.toContain(secret);
+    const stored = await env.DB.prepare("select encrypted_secret from mfa_totp where user_id = ?")
+      .bind(body.user.pk)
+      .first<{ encrypted_secret: string }>();
+    for (const value of [
+      String(row?.password_hash),
+      access,
+      refresh,
+      ...hashes,
+      secret,
+      stored?.encrypted_secret ?? "x",
+      ...recovery_codes,
+    ]) {
+      expect(text).not.toContain(value);
     }
+    expect(JSON.parse(text)).toMatchObject({ mfa: { totp: { enabled: true }, recovery_codes: { remaining: 10 } } });
     expect(text).not.toMatch(/pbkdf2_sha256|password_hash|token_hash/);
     expect(text).not.toContain(other.user.username);
     expect(text).not.toContain(other.user.email);
@@ -189,6 +217,33 @@ describe("POST /auth/user/delete/ and DELETE /auth/user/", () => {
     }
     expect((await deleteOwn(bearer(tokens.access), { confirm: user.username }, "DELETE")).status).toBe(204);
     expect(await userRow(user.username)).toBeNull();
+  });
+
+  it("asks an account without a password but with two-factor on for a current code too", async () => {
+    const user = newUser("nopw2fa");
+    const account = await createAccount(testDeps(), { username: user.username, email: user.email, password: null });
+    const { tokens } = await startSession(
+      testDeps(),
+      { account, amr: ["google"], event: null },
+      { ip: null, userAgent: null },
+    );
+    // Two-factor on (arranged: this account has no password to set it up with through the API).
+    const setupDeps = testDeps();
+    const keys = await mfaKeys(setupDeps.config.mfa.encryptionKey);
+    const secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+    await env.DB.prepare(
+      "insert into mfa_totp (user_id, encrypted_secret, confirmed_at, created_at) values (?, ?, ?, ?)",
+    )
+      .bind(account.user.id, await encryptSecret(keys, secret), Date.now(), Date.now())
+      .run();
+    const refused = await deleteOwn(bearer(tokens.access), { confirm: user.username });
+    expect(await refused.json()).toEqual({
+      code: ["Two-factor authentication is on: send a current code to delete the account."],
+    });
+    const wrong = await deleteOwn(bearer(tokens.access), { confirm: user.username, code: "000000" });
+    expect(wrong.status).toBe(400);
+    const code = await totpCode(secret, timeStep(clock.now()));
+    expect((await deleteOwn(bearer(tokens.access), { confirm: user.username, code }, "DELETE")).status).toBe(204);
   });
 
   it("needs the CSRF token from a cookie client", async () => {

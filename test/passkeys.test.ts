@@ -380,8 +380,8 @@ describe("a passkey as the second factor", () => {
     expect((await call("/admin/api/users/", { headers: bearer(access) }, { ADMIN_REQUIRE_MFA: "true" })).status).toBe(
       200,
     );
-    expect(
-      (await call("/admin/api/users/", { headers: staff.headers }, { ADMIN_REQUIRE_MFA: "true" })).status,
-    ).toBe(403);
+    expect((await call("/admin/api/users/", { headers: staff.headers }, { ADMIN_REQUIRE_MFA: "true" })).status).toBe(
+      403,
+    );
   });
 });

@@ -2,8 +2,10 @@ import type { Child } from "hono/jsx";
 import { raw } from "hono/html";
 import type { MfaStatus } from "../auth/mfa/enrolment";
 import type { SessionListing } from "../auth/sessions";
-import type { SecurityEventRow } from "../db/schema";
+import type { PasskeyRow, SecurityEventRow } from "../db/schema";
 import {
+  ACCOUNT_SCRIPT,
+  PasskeyForm,
   Field,
   FormErrors,
   HtmlDocument,
@@ -17,7 +19,6 @@ import {
 import { SecondFactorForm } from "../admin/console/sign-in";
 
 export const ACCOUNT_PAGE = "/account/security";
-
 /** What every account page knows: the CSRF token of its forms, who is signed in, what was just done. */
 export interface AccountChrome {
   csrf: string;
@@ -40,7 +41,7 @@ function AccountLayout(props: { title: string; chrome: AccountChrome; children: 
   const { chrome } = props;
   if (!chrome.username) {
     return (
-      <HtmlDocument title={`${props.title} · edge-accounts`}>
+      <HtmlDocument title={`${props.title} · edge-accounts`} scripts={[ACCOUNT_SCRIPT]}>
         <main id="content" class="center">
           <div class="card">
             <AccountBrand />
@@ -52,7 +53,7 @@ function AccountLayout(props: { title: string; chrome: AccountChrome; children: 
     );
   }
   return (
-    <HtmlDocument title={`${props.title} · edge-accounts`}>
+    <HtmlDocument title={`${props.title} · edge-accounts`} scripts={[ACCOUNT_SCRIPT]}>
       <header class="top">
         <div class="bar">
           <AccountBrand />
@@ -105,11 +106,17 @@ export function AccountSignInPage(props: { chrome: AccountChrome; identifier?: s
         </div>
         <button type="submit">Sign in</button>
       </PostForm>
+      <PasskeyForm id="passkey-sign-in" ceremony="sign-in" label="Sign in with a passkey" />
     </AccountLayout>
   );
 }
 
-export function AccountSecondFactorPage(props: { chrome: AccountChrome; mfaToken: string; error?: string }) {
+export function AccountSecondFactorPage(props: {
+  chrome: AccountChrome;
+  mfaToken: string;
+  methods: string[];
+  error?: string;
+}) {
   return (
     <AccountLayout title="Two-factor authentication" chrome={props.chrome}>
       <SecondFactorForm
@@ -117,7 +124,13 @@ export function AccountSecondFactorPage(props: { chrome: AccountChrome; mfaToken
         csrf={props.chrome.csrf}
         mfaToken={props.mfaToken}
         error={props.error}
+        codes={props.methods.includes("totp")}
       />
+      {props.methods.includes("passkey") && (
+        <PasskeyForm id="passkey-second-factor" ceremony="second-factor" label="Use a passkey">
+          <input type="hidden" name="mfa_token" value={props.mfaToken} />
+        </PasskeyForm>
+      )}
     </AccountLayout>
   );
 }
@@ -132,6 +145,7 @@ export interface TotpSetupView {
 export interface SecurityPageProps {
   chrome: AccountChrome;
   mfa: MfaStatus;
+  passkeys: PasskeyRow[];
   sessions: SessionListing;
   events: SecurityEventRow[];
   /** Shown right after "Turn on": the secret to scan, and the form for its first code. */
@@ -277,6 +291,64 @@ function TwoFactorPanel(props: SecurityPageProps) {
   );
 }
 
+function PasskeysPanel({ passkeys, chrome, problem }: SecurityPageProps) {
+  return (
+    <Panel id="passkeys" title="Passkeys">
+      <p class="subtitle">Sign in with your fingerprint, face or screen lock instead of a password.</p>
+      <Table
+        columns={["Name", "Added", "Last used", ""]}
+        empty="No passkey yet."
+        rows={passkeys.map((passkey) => {
+          const renaming = problem?.form === `rename-${passkey.id}` ? problem : undefined;
+          return (
+            <tr>
+              <td>
+                <PostForm action={`${ACCOUNT_PAGE}/passkeys/${passkey.id}/rename`} csrf={chrome.csrf} class="actions">
+                  <Field
+                    id={`passkey-name-${passkey.id}`}
+                    name="name"
+                    label={`Name of passkey ${passkey.name}`}
+                    value={passkey.name}
+                    required
+                    problem={renaming}
+                  />
+                  <button type="submit" class="secondary" aria-label={`Rename passkey ${passkey.name}`}>
+                    Rename
+                  </button>
+                </PostForm>
+              </td>
+              <td>
+                <When at={passkey.createdAt} />
+              </td>
+              <td>
+                <When at={passkey.lastUsedAt} />
+              </td>
+              <td>
+                <PostForm
+                  action={`${ACCOUNT_PAGE}/passkeys/${passkey.id}/remove`}
+                  csrf={chrome.csrf}
+                  confirm={`Remove the passkey "${passkey.name}"? It will no longer sign you in.`}
+                >
+                  <button type="submit" class="secondary" aria-label={`Remove passkey ${passkey.name}`}>
+                    Remove
+                  </button>
+                </PostForm>
+              </td>
+            </tr>
+          );
+        })}
+      />
+      <FormErrors problem={problem?.form === "passkeys" ? problem : undefined} fields={[]} />
+      <PasskeyForm id="add-passkey" ceremony="register" label="Add a passkey">
+        <div class="field">
+          <label for="new-passkey-name">Name for the new passkey</label>
+          <input id="new-passkey-name" name="name" type="text" maxlength={64} placeholder="This laptop" />
+        </div>
+      </PasskeyForm>
+    </Panel>
+  );
+}
+
 function SessionsPanel({ sessions, chrome }: SecurityPageProps) {
   return (
     <Panel id="sessions" title="Where you are signed in">
@@ -385,6 +457,7 @@ export function SecurityPage(props: SecurityPageProps) {
       <p class="subtitle">How your account is protected, and where it is signed in.</p>
       <div class="stack">
         <TwoFactorPanel {...props} />
+        <PasskeysPanel {...props} />
         <SessionsPanel {...props} />
         <div class="grid">
           <PasswordPanel {...props} />

@@ -7,6 +7,8 @@ import { countOtherActiveStaff } from "../db/users";
 import { hasUsablePassword } from "../auth/password";
 import type { Principal } from "../auth/principal";
 import { reauthenticate } from "../auth/reauthenticate";
+import { mfaStatus } from "../auth/mfa/enrolment";
+import { useSecondFactor } from "../auth/mfa/second-factor";
 import { mailUser } from "../auth/recovery";
 import type { Usage } from "../quotas/counter";
 import { quotaUsages } from "../quotas/usage";
@@ -47,13 +49,21 @@ export async function exportOwnAccount(deps: Deps, principal: Principal, client:
 export interface DeletionProof {
   password?: string;
   confirm?: string;
+  code?: string;
 }
 
-/** The proof a deletion needs of this account: its password when it has a usable one, else its username. */
-async function deletionProblems(user: UserRow, proof: DeletionProof): Promise<FieldErrors> {
+/**
+ * The proof a deletion needs of this account: its password when it has a usable one; else its username
+ * typed again, and — with two-factor on — a current code (TOTP or recovery code).
+ */
+async function deletionProblems(deps: Deps, user: UserRow, proof: DeletionProof): Promise<FieldErrors> {
   if (hasUsablePassword(user.passwordHash)) return reauthenticate(user, { password: proof.password });
-  if (proof.confirm === user.username) return {};
-  return { confirm: [`This account has no password: send your username ("confirm") to delete it.`] };
+  if (proof.confirm !== user.username) {
+    return { confirm: [`This account has no password: send your username ("confirm") to delete it.`] };
+  }
+  if (!(await mfaStatus(deps, user.id)).totp.enabled) return {};
+  if (proof.code && (await useSecondFactor(deps, user.id, proof.code))) return {};
+  return { code: ["Two-factor authentication is on: send a current code to delete the account."] };
 }
 
 /**
@@ -65,7 +75,7 @@ async function deletionProblems(user: UserRow, proof: DeletionProof): Promise<Fi
  */
 export async function deleteOwnAccount(deps: Deps, principal: Principal, proof: DeletionProof) {
   const { user } = principal;
-  const problems = await deletionProblems(user, proof);
+  const problems = await deletionProblems(deps, user, proof);
   if (Object.keys(problems).length > 0) throw new ValidationError(problems);
   if (user.isStaff && (await countOtherActiveStaff(deps.db, user.id)) === 0) {
     throw new Conflict("You are the last active staff account: make another account staff before deleting this one.");

@@ -5,6 +5,7 @@ import { Conflict, NotFound, ValidationError } from "../errors";
 import { deleteAccount } from "../accounts/delete";
 import { assertIdentifiersFree, withUniqueFieldErrors } from "../accounts/identifiers";
 import { disconnectSocialAccount } from "../auth/google/sign-in";
+import { removePasskey } from "../auth/passkeys";
 import { mailPasswordReset, mailUser, sendEmailChangedNotice } from "../auth/recovery";
 import { deleteSecondFactors, readMfaState } from "../db/mfa";
 import { insertSecurityEvent } from "../db/security-events";
@@ -198,6 +199,18 @@ export async function unlinkSocialAccountOf(
   };
   await insertAuditEntry(deps.db, audited, deps.clock.now()).run();
   return removed;
+}
+
+/** Removes one of the user's passkeys (audited; the user is mailed), on the rule users have: never the last way to sign in. */
+export async function removePasskeyOf(deps: Deps, actor: Actor, userId: number, passkeyId: string, client: ClientInfo) {
+  const { user, entry } = await recorded(deps, actor, userId, "user.passkey_removed");
+  const { removed, followUp } = await removePasskey(deps, user, passkeyId, client);
+  await insertAuditEntry(
+    deps.db,
+    { ...entry, before: { passkey: removed.name }, after: { passkey: null } },
+    deps.clock.now(),
+  ).run();
+  return { removed, followUp };
 }
 
 /** Mails the user a password-reset link, as if they had asked for one; a deactivated account cannot. */

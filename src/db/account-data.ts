@@ -2,23 +2,27 @@ import { and, asc, count, eq, gt, min, sql } from "drizzle-orm";
 import type { ClientInfo } from "../client-info";
 import type { Database } from "./client";
 import { selectAuditEntries } from "./audit";
+import { countUnusedRecoveryCodes, selectTotp } from "./mfa";
+import { listPasskeys } from "./passkeys";
 import { quotaAccountOf, quotaAccountReads } from "./quotas";
 import {
   linkedIdentities,
   securityEvents,
   users,
   type AuditRow,
+  type PasskeyRow,
   type PlanQuotaRow,
   type PlanRow,
   type SecurityEventRow,
+  type TotpAuthenticatorRow,
   type UserRow,
 } from "./schema";
 import { listLiveSessions, type LiveSession } from "./sessions";
 
 /**
  * Everything D1 holds on one account, uncapped, as single-table reads for one batch: the user, its plan
- * and quotas, its live sessions, every security event (oldest first), its linked identities and the
- * audit entries about it. Read the results with `accountOf`.
+ * and quotas, its live sessions, every security event (oldest first), its linked identities, the
+ * audit entries about it, its two-factor state and passkeys. Read the results with `accountOf`.
  */
 function accountReads(db: Database, userId: number, now: Date) {
   return [
@@ -31,6 +35,9 @@ function accountReads(db: Database, userId: number, now: Date) {
       .orderBy(asc(securityEvents.createdAt), asc(securityEvents.id)),
     db.select().from(linkedIdentities).where(eq(linkedIdentities.userId, userId)),
     selectAuditEntries(db, { type: "user", id: userId }),
+    selectTotp(db, userId),
+    countUnusedRecoveryCodes(db, userId),
+    listPasskeys(db, userId),
   ] as const;
 }
 
@@ -43,11 +50,30 @@ type AccountResults = readonly [
   SecurityEventRow[],
   Array<typeof linkedIdentities.$inferSelect>,
   AuditRow[],
+  TotpAuthenticatorRow[],
+  Array<{ remaining: number }>,
+  PasskeyRow[],
 ];
 
-function accountOf([user, plan, quotas, scopes, sessions, events, identities, audit]: AccountResults) {
+function accountOf([
+  user,
+  plan,
+  quotas,
+  scopes,
+  sessions,
+  events,
+  identities,
+  audit,
+  [totp],
+  [codes],
+  keys,
+]: AccountResults) {
   const account = quotaAccountOf(user, plan, quotas, scopes);
-  return account && { ...account, sessions, securityEvents: events, identities, audit };
+  const mfa = {
+    totp: totp?.confirmedAt ? { created: totp.confirmedAt } : null,
+    recoveryCodesRemaining: codes?.remaining ?? 0,
+  };
+  return account && { ...account, sessions, securityEvents: events, identities, audit, mfa, passkeys: keys };
 }
 
 export type AccountRows = NonNullable<ReturnType<typeof accountOf>>;

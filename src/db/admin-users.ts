@@ -6,6 +6,7 @@ import { selectAuditEntries } from "./audit";
 import { plans, users, type UserRow } from "./schema";
 import { quotaAccountOf, quotaAccountReads } from "./quotas";
 import { listIdentities } from "./identities";
+import { listPasskeys } from "./passkeys";
 import { countUnusedRecoveryCodes, selectTotp } from "./mfa";
 import { selectSecurityEvents } from "./security-events";
 import { listLiveSessions } from "./sessions";
@@ -72,7 +73,7 @@ export const RECENT_ROWS = 20;
  * sessions, and the newest security events and audit entries.
  */
 export async function readUserForStaff(db: Database, userId: number, now: Date) {
-  const [user, plan, quotas, scopes, sessions, events, audit, [totp], [codes], identities] = await db.batch([
+  const [user, plan, quotas, scopes, sessions, events, audit, [totp], [codes], identities, keys] = await db.batch([
     ...quotaAccountReads(db, userId),
     listLiveSessions(db, userId, now),
     selectSecurityEvents(db, userId).limit(RECENT_ROWS),
@@ -80,10 +81,11 @@ export async function readUserForStaff(db: Database, userId: number, now: Date) 
     selectTotp(db, userId),
     countUnusedRecoveryCodes(db, userId),
     listIdentities(db, userId),
+    listPasskeys(db, userId),
   ]);
   const account = quotaAccountOf(user, plan, quotas, scopes);
   const mfa = { totp: Boolean(totp?.confirmedAt), recoveryCodesRemaining: codes?.remaining ?? 0 };
-  return account && { ...account, sessions, events, audit, mfa, identities };
+  return account && { ...account, sessions, events, audit, mfa, identities, passkeys: keys };
 }
 
 export type StaffUserView = NonNullable<Awaited<ReturnType<typeof readUserForStaff>>>;

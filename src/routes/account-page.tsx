@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { z } from "zod";
 import { createRouter, runAfterResponse } from "../app";
 import { clientInfo } from "../client-info";
 import { requestVars } from "../env";
@@ -14,7 +15,8 @@ import {
   regenerateRecoveryCodes,
   setUpTotp,
 } from "../auth/mfa/enrolment";
-import { beginSignIn, completeSignIn } from "../auth/mfa/sign-in-step";
+import { beginSignIn, completeSignIn, pendingSignInMethods } from "../auth/mfa/sign-in-step";
+import { passkeysOf, removePasskey, renamePasskeyOf } from "../auth/passkeys";
 import { loginAttemptLimiter, loginIpLimit } from "../auth/rate-limit";
 import { endAllSessions, endSession, listUserSessions, securityEventPage } from "../auth/sessions";
 import { answerSignedIn } from "../auth/sign-in";
@@ -33,6 +35,8 @@ import {
   type SecurityPageProps,
 } from "../account-page/pages";
 import { codeSchema, totpSetupSchema } from "../schemas/mfa";
+import { passkeyParamsSchema, passkeyRenameSchema } from "../schemas/passkeys";
+import ACCOUNT_JS from "../account-page/static/account.js";
 import { passwordChangeSchema } from "../schemas/auth";
 import { secondFactorFormSchema, signInFormSchema } from "../schemas/console";
 import { sessionParamsSchema } from "../schemas/sessions";
@@ -43,6 +47,9 @@ const NOTICES: Record<string, { text: string; tone?: "info" | "error" }> = {
   "mfa-off": { text: "Two-factor authentication is off." },
   "session-ended": { text: "That session is signed out." },
   "signed-out": { text: "You are signed out.", tone: "info" },
+  "passkey-added": { text: "Your passkey is added: use it to sign in." },
+  "passkey-renamed": { text: "Passkey renamed." },
+  "passkey-removed": { text: "Passkey removed." },
 };
 
 function accountChrome(c: Context, username?: string): AccountChrome {
@@ -56,8 +63,9 @@ async function securityPage(
   status: 200 | 400 = 200,
 ) {
   const { principal } = c.var;
-  const [mfa, sessions, events, pending] = await Promise.all([
+  const [mfa, passkeys, sessions, events, pending] = await Promise.all([
     mfaStatus(c.var, principal.user.id),
+    passkeysOf(c.var, principal.user.id),
     listUserSessions(c.var, principal),
     securityEventPage(c.var, principal, { number: 1, size: 20 }),
     extra.setup || extra.recoveryCodes ? undefined : pendingTotpSetup(c.var, principal),
@@ -67,6 +75,7 @@ async function securityPage(
     <SecurityPage
       chrome={accountChrome(c, principal.user.username)}
       mfa={mfa}
+      passkeys={passkeys}
       sessions={sessions}
       events={events.rows}
       setup={setup}
@@ -112,6 +121,12 @@ accountPageRoutes.onError((error, c) => {
 });
 
 accountPageRoutes
+  .get("/static/account.js", (c) =>
+    c.body(ACCOUNT_JS, 200, {
+      "content-type": "text/javascript; charset=utf-8",
+      "cache-control": "public, max-age=3600",
+    }),
+  )
   .use(consoleHeaders)
   .get("/security", requireUser, (c) => securityPage(c))
   .post("/security/login", loginIpLimit, valid("form", signInFormSchema), async (c) => {
@@ -129,8 +144,8 @@ accountPageRoutes
       return c.html(<AccountSignInPage chrome={accountChrome(c)} identifier={form.username} error={message} />, 400);
     }
     if ("secondFactorRequired" in outcome) {
-      const { mfaToken } = outcome.secondFactorRequired;
-      return c.html(<AccountSecondFactorPage chrome={accountChrome(c)} mfaToken={mfaToken} />);
+      const { mfaToken, methods } = outcome.secondFactorRequired;
+      return c.html(<AccountSecondFactorPage chrome={accountChrome(c)} mfaToken={mfaToken} methods={methods} />);
     }
     answerSignedIn(c, outcome.signedIn);
     return c.redirect(ACCOUNT_PAGE, 303);
@@ -147,7 +162,11 @@ accountPageRoutes
     if (signedIn instanceof ValidationError) {
       if (signedIn.fields.mfa_token) return c.redirect(ACCOUNT_PAGE, 303);
       const error = signedIn.fields.code?.[0] ?? "Invalid code.";
-      return c.html(<AccountSecondFactorPage chrome={accountChrome(c)} mfaToken={form.mfa_token} error={error} />, 400);
+      const methods = await pendingSignInMethods(c.var, form.mfa_token);
+      return c.html(
+        <AccountSecondFactorPage chrome={accountChrome(c)} mfaToken={form.mfa_token} methods={methods} error={error} />,
+        400,
+      );
     }
     answerSignedIn(c, signedIn);
     return c.redirect(ACCOUNT_PAGE, 303);
@@ -187,6 +206,20 @@ accountPageRoutes
       const { followUp } = await disableTotp(c.var, c.var.principal, code, clientInfo(c));
       runAfterResponse(c, "two-factor off mail", followUp);
       return c.redirect(`${ACCOUNT_PAGE}?notice=mfa-off`, 303);
+    }),
+  )
+  .post("/security/passkeys/:id/rename", requireUser, valid("param", passkeyParamsSchema), (c) => {
+    const { id } = c.req.valid("param");
+    return submitForm(c, `rename-${id}`, passkeyRenameSchema, pageWith(c), async ({ name }) => {
+      await renamePasskeyOf(c.var, c.var.principal.user.id, id, name);
+      return c.redirect(`${ACCOUNT_PAGE}?notice=passkey-renamed`, 303);
+    });
+  })
+  .post("/security/passkeys/:id/remove", requireUser, valid("param", passkeyParamsSchema), (c) =>
+    submitForm(c, "passkeys", z.object({}), pageWith(c), async () => {
+      const { followUp } = await removePasskey(c.var, c.var.principal.user, c.req.valid("param").id, clientInfo(c));
+      runAfterResponse(c, "passkey removed mail", followUp);
+      return c.redirect(`${ACCOUNT_PAGE}?notice=passkey-removed`, 303);
     }),
   )
   .post("/security/sessions/end-all", requireUser, async (c) => {

@@ -7,6 +7,7 @@ import {
   deleteUser,
   editUser,
   endSessionsOf,
+  removePasskeyOf,
   resetSecondFactorsOf,
   searchUsers,
   unlinkSocialAccountOf,
@@ -29,6 +30,7 @@ import {
   idParamsSchema,
   outboxPageSchema,
   outboxQuerySchema,
+  passkeyOfUserParamsSchema,
   planCreateSchema,
   planEditOf,
   planUpdateSchema,
@@ -169,6 +171,23 @@ export const adminApiRoutes = createRouter()
       const { id, account } = c.req.valid("param");
       const removed = await unlinkSocialAccountOf(c.var, actorOf(c.var.principal), id, account, clientInfo(c));
       return c.json(serializeSocialAccount(removed), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      ...common,
+      method: "delete",
+      path: "/users/{id}/passkeys/{passkey}",
+      operationId: "adminRemovePasskey",
+      summary: "Remove one of a user's passkeys (audited, the user mailed); never the last way to sign in",
+      request: { params: passkeyOfUserParamsSchema },
+      responses: { 200: json(detailSchema, "Removed"), 400: errorResponses[400], ...staffErrors, ...notFound },
+    }),
+    async (c) => {
+      const { id, passkey } = c.req.valid("param");
+      const { followUp } = await removePasskeyOf(c.var, actorOf(c.var.principal), id, passkey, clientInfo(c));
+      runAfterResponse(c, "passkey removed mail", followUp);
+      return c.json({ detail: "Passkey removed." }, 200);
     },
   )
   .openapi(

@@ -12,6 +12,7 @@ import {
   deleteUser,
   editUser,
   endSessionsOf,
+  removePasskeyOf,
   resetSecondFactorsOf,
   searchUsers,
   unlinkSocialAccountOf,
@@ -33,6 +34,7 @@ import { PlansPage } from "../admin/console/plans";
 import { AuditLogPage, OperationsPage } from "../admin/console/operations";
 import {
   idParamsSchema,
+  passkeyOfUserParamsSchema,
   planEditOf,
   socialAccountOfUserParamsSchema,
   staffEditOf,
@@ -171,6 +173,12 @@ consoleRoutes
       return c.redirect(`/admin/users/${id}?notice=unlinked`, 303);
     },
   )
+  .post("/users/:id/passkeys/:passkey/remove", ...staffPage, valid("param", passkeyOfUserParamsSchema), async (c) => {
+    const { id, passkey } = c.req.valid("param");
+    const { followUp } = await removePasskeyOf(c.var, actorOf(c.var.principal), id, passkey, clientInfo(c));
+    runAfterResponse(c, "passkey removed mail", followUp);
+    return c.redirect(`/admin/users/${id}?notice=passkey-removed`, 303);
+  })
   .post("/users/:id/mfa-reset", ...staffPage, idParam, async (c) => {
     const { id } = c.req.valid("param");
     const { followUp } = await resetSecondFactorsOf(c.var, actorOf(c.var.principal), id, clientInfo(c));

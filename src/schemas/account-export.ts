@@ -29,7 +29,12 @@ export const accountExportSchema = z
     sessions: z.array(sessionSchema),
     security_events: z.array(securityEventSchema).openapi({ description: "all of them, oldest first" }),
     usage: rateLimitsSchema,
-    social_accounts: z.array(z.object({ provider: z.string(), uid: z.string() })),
+    social_accounts: z.array(z.object({ provider: z.string(), uid: z.string(), date_joined: timestamp })),
+    mfa: z.object({
+      totp: z.object({ enabled: z.boolean(), created: timestamp.nullable() }),
+      recovery_codes: z.object({ remaining: z.number().int() }),
+    }),
+    passkeys: z.array(z.object({ name: z.string(), created: timestamp, last_used: timestamp.nullable() })),
     audit: z.array(auditEntrySchema).openapi({ description: "what staff changed on the account, as staff see it" }),
   })
   .openapi("AccountExport", {
@@ -62,7 +67,20 @@ export function serializeAccountExport(
     sessions: serializeSessions({ sessions: data.sessions, currentId: currentSessionId }),
     security_events: data.securityEvents.map(serializeSecurityEvent),
     usage: serializeRateLimits(data.usages),
-    social_accounts: data.identities.map((identity) => ({ provider: identity.provider, uid: identity.uid })),
+    social_accounts: data.identities.map((identity) => ({
+      provider: identity.provider,
+      uid: identity.uid,
+      date_joined: identity.dateJoined.toISOString(),
+    })),
+    mfa: {
+      totp: { enabled: data.mfa.totp !== null, created: iso(data.mfa.totp?.created ?? null) },
+      recovery_codes: { remaining: data.mfa.recoveryCodesRemaining },
+    },
+    passkeys: data.passkeys.map((passkey) => ({
+      name: passkey.name,
+      created: passkey.createdAt.toISOString(),
+      last_used: iso(passkey.lastUsedAt),
+    })),
     audit: data.audit.map(serializeAuditEntry),
   };
 }
@@ -77,4 +95,7 @@ export function exportFileName(username: string, at: Date): string {
 export const accountDeletionSchema = body({
   password: optionalString().openapi({ description: "the account's password (re-authentication)" }),
   confirm: optionalString().openapi({ description: "an account without a password: its username" }),
+  code: optionalString().openapi({
+    description: "an account without a password but with two-factor on: a current code",
+  }),
 }).openapi("AccountDeletion");

@@ -7,6 +7,7 @@ import { body, date, email, integer, optionalText, text } from "./fields";
 import { pageQuerySchema, pageSchema } from "./pages";
 import { securityEventSchema, serializeSecurityEvent, sessionSchema } from "./sessions";
 import { priceSchema } from "./user";
+import { passkeySchema, serializePasskey } from "./passkeys";
 import { serializeSocialAccount, socialAccountSchema } from "./social";
 import { serializeUsage, usageSchema } from "./usage";
 
@@ -56,6 +57,19 @@ export const socialAccountOfUserParamsSchema = z.object({
     .int()
     .positive()
     .openapi({ param: { name: "account", in: "path" }, type: "integer" }),
+});
+
+export const passkeyOfUserParamsSchema = z.object({
+  id: z.coerce
+    .number({ error: "A valid integer is required." })
+    .int()
+    .positive()
+    .openapi({ param: { name: "id", in: "path" }, type: "integer" }),
+  passkey: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: "passkey", in: "path" } }),
 });
 
 export const idParamsSchema = z.object({
@@ -169,6 +183,7 @@ export const adminUserSchema = z
     usage: z.array(usageSchema),
     mfa: z.object({ totp: z.boolean(), recovery_codes_remaining: z.number().int() }),
     social_accounts: z.array(socialAccountSchema),
+    passkeys: z.array(passkeySchema),
     sessions: z.array(sessionSchema.omit({ current: true })),
     security_events: z.array(securityEventSchema).openapi({ description: "the newest 20" }),
     audit_log: z.array(auditEntrySchema).openapi({ description: "the newest 20 about this user" }),
@@ -200,6 +215,7 @@ export function serializeAdminUser(detail: StaffUserDetail): z.infer<typeof admi
     usage: detail.usages.map(serializeUsage),
     mfa: { totp: detail.mfa.totp, recovery_codes_remaining: detail.mfa.recoveryCodesRemaining },
     social_accounts: detail.identities.map(serializeSocialAccount),
+    passkeys: detail.passkeys.map(serializePasskey),
     sessions: detail.sessions.map((s) => ({
       id: s.id,
       created: s.createdAt.toISOString(),

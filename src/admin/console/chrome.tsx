@@ -33,6 +33,7 @@ const NOTICES: Record<string, { text: string; tone?: "info" | "error" }> = {
   "sessions-ended": { text: "Every session of this user has ended." },
   "reset-sent": { text: "A password-reset link is on its way to the user." },
   unlinked: { text: "The linked account is unlinked." },
+  "passkey-removed": { text: "The passkey is removed; the user was told by mail." },
   "mfa-reset": { text: "Two-factor authentication is off for this user; they were told by mail." },
   deleted: { text: "The user and their personal data are deleted." },
   "plan-saved": { text: "Plan saved." },

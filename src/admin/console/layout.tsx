@@ -57,7 +57,7 @@ function Brand() {
  * The document every page this worker renders is (the console, the account security page): its own
  * stylesheet and script only — the CSP allows nothing else — never indexed, with a skip link.
  */
-export function HtmlDocument(props: { title: string; children: Child }) {
+export function HtmlDocument(props: { title: string; children: Child; scripts?: string[] }) {
   return (
     <>
       {raw("<!doctype html>")}
@@ -70,6 +70,9 @@ export function HtmlDocument(props: { title: string; children: Child }) {
           <link rel="icon" href="/admin/static/favicon.svg" type="image/svg+xml" />
           <link rel="stylesheet" href="/admin/static/console.css" />
           <script src="/admin/static/console.js" defer></script>
+          {props.scripts?.map((src) => (
+            <script src={src} defer></script>
+          ))}
         </head>
         <body>
           <a class="skip" href="#content">
@@ -82,10 +85,10 @@ export function HtmlDocument(props: { title: string; children: Child }) {
   );
 }
 
-export function ConsolePage(props: { title: string; chrome: Chrome; children: Child }) {
+export function ConsolePage(props: { title: string; chrome: Chrome; children: Child; scripts?: string[] }) {
   const { chrome } = props;
   return (
-    <HtmlDocument title={`${props.title} · edge-accounts admin`}>
+    <HtmlDocument title={`${props.title} · edge-accounts admin`} scripts={props.scripts}>
       {chrome.staff && (
         <header class="top">
           <div class="bar">
@@ -299,4 +302,23 @@ export function windowText(seconds: number): string {
   if (seconds % 86_400 === 0) return `${seconds / 86_400} d`;
   if (seconds % 3600 === 0) return `${seconds / 3600} h`;
   return `${seconds} s`;
+}
+
+/** The account page's script (passkey ceremonies, also on the console's sign-in): a file of this Worker, as the CSP requires. */
+export const ACCOUNT_SCRIPT = "/account/static/account.js";
+
+/**
+ * A form the page's script runs a passkey ceremony for (`data-passkey`); its messages appear in the
+ * alert beside it. Without the script (or WebAuthn), it does nothing harmful: it posts nowhere.
+ */
+export function PasskeyForm(props: { id: string; ceremony: string; next?: string; label: string; children?: Child }) {
+  return (
+    <form id={props.id} data-passkey={props.ceremony} data-next={props.next} class="passkey-form">
+      {props.children}
+      <button type="submit" class="secondary">
+        {props.label}
+      </button>
+      <p id={`${props.id}-problem`} class="field-error" role="alert" hidden></p>
+    </form>
+  );
 }

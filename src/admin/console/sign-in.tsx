@@ -1,8 +1,8 @@
-import { ConsolePage, PostForm, type Chrome } from "./layout";
+import { ACCOUNT_SCRIPT, ConsolePage, PasskeyForm, PostForm, type Chrome } from "./layout";
 
 export function SignInPage(props: { chrome: Chrome; next: string; identifier?: string; error?: string }) {
   return (
-    <ConsolePage title="Sign in" chrome={props.chrome}>
+    <ConsolePage title="Sign in" chrome={props.chrome} scripts={[ACCOUNT_SCRIPT]}>
       <div class="panel">
         <h1>Sign in</h1>
         <p class="subtitle">Staff accounts only. Use the credentials you use everywhere else.</p>
@@ -31,6 +31,7 @@ export function SignInPage(props: { chrome: Chrome; next: string; identifier?: s
           </div>
           <button type="submit">Sign in</button>
         </PostForm>
+        <PasskeyForm id="passkey-sign-in" ceremony="sign-in" next={props.next} label="Sign in with a passkey" />
       </div>
     </ConsolePage>
   );
@@ -46,34 +47,43 @@ export function SecondFactorForm(props: {
   mfaToken: string;
   next?: string;
   error?: string;
+  /** Whether the account has TOTP (a code field); false when a passkey is its only second factor. */
+  codes?: boolean;
 }) {
+  const codes = props.codes ?? true;
   return (
     <>
       <h1>Two-factor authentication</h1>
-      <p class="subtitle">Enter the 6-digit code from your authenticator app, or one of your recovery codes.</p>
+      <p class="subtitle">
+        {codes
+          ? "Enter the 6-digit code from your authenticator app, or one of your recovery codes."
+          : "Confirm with your passkey."}
+      </p>
       {props.error && (
         <p class="notice error" role="alert">
           {props.error}
         </p>
       )}
-      <PostForm action={props.action} csrf={props.csrf}>
-        <input type="hidden" name="mfa_token" value={props.mfaToken} />
-        {props.next !== undefined && <input type="hidden" name="next" value={props.next} />}
-        <div class="field">
-          <label for="code">Authentication code</label>
-          <input
-            id="code"
-            name="code"
-            type="text"
-            inputmode="numeric"
-            autocomplete="one-time-code"
-            required
-            autofocus
-            maxlength={32}
-          />
-        </div>
-        <button type="submit">Verify</button>
-      </PostForm>
+      {codes && (
+        <PostForm action={props.action} csrf={props.csrf}>
+          <input type="hidden" name="mfa_token" value={props.mfaToken} />
+          {props.next !== undefined && <input type="hidden" name="next" value={props.next} />}
+          <div class="field">
+            <label for="code">Authentication code</label>
+            <input
+              id="code"
+              name="code"
+              type="text"
+              inputmode="numeric"
+              autocomplete="one-time-code"
+              required
+              autofocus
+              maxlength={32}
+            />
+          </div>
+          <button type="submit">Verify</button>
+        </PostForm>
+      )}
     </>
   );
 }

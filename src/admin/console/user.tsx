@@ -220,6 +220,40 @@ function LinkedAccounts({ detail, csrf }: { detail: StaffUserDetail; csrf: strin
   );
 }
 
+function Passkeys({ detail, csrf }: { detail: StaffUserDetail; csrf: string }) {
+  const { user } = detail;
+  return (
+    <Panel id="passkeys" title="Passkeys">
+      <Table
+        columns={["Name", "Added", "Last used", ""]}
+        empty="No passkey."
+        rows={detail.passkeys.map((passkey) => (
+          <tr>
+            <td>{passkey.name}</td>
+            <td>
+              <When at={passkey.createdAt} />
+            </td>
+            <td>
+              <When at={passkey.lastUsedAt} />
+            </td>
+            <td>
+              <PostForm
+                action={`/admin/users/${user.id}/passkeys/${passkey.id}/remove`}
+                csrf={csrf}
+                confirm={`Remove the passkey "${passkey.name}" of ${user.username}? It will no longer sign them in.`}
+              >
+                <button type="submit" class="secondary" aria-label={`Remove passkey ${passkey.name}`}>
+                  Remove
+                </button>
+              </PostForm>
+            </td>
+          </tr>
+        ))}
+      />
+    </Panel>
+  );
+}
+
 function SecurityEvents({ detail }: { detail: StaffUserDetail }) {
   const alarming = (type: string) => type.includes("failed") || type.includes("reused") || type.includes("refused");
   return (
@@ -330,6 +364,9 @@ export function UserPage(props: { chrome: Chrome; detail: StaffUserDetail; plans
       </div>
       <div class="grid spaced">
         <LinkedAccounts detail={detail} csrf={chrome.csrf} />
+        <Passkeys detail={detail} csrf={chrome.csrf} />
+      </div>
+      <div class="grid spaced">
         <SecurityEvents detail={detail} />
       </div>
       <div class="grid spaced">

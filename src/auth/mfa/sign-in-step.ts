@@ -45,15 +45,25 @@ export async function beginSignIn(deps: Deps, verified: VerifiedUser, client: Cl
   const token = bytesToBase64Url(randomBytes(32));
   const now = clock.now();
   const pending = { tokenHash: await sha256Hex(token), userId: user.id, amr: verified.amr, now };
-  const [, factors] = await Promise.all([
+  const [, methods] = await Promise.all([
     insertPendingSignIn(db, { ...pending, expiresAt: secondsAfter(now, PENDING_LIFETIME_SECONDS) }).run(),
-    readMfaState(db, user.id),
+    methodsOf(deps, user.id),
   ]);
-  const methods = [
+  return { secondFactorRequired: { mfaToken: token, methods } };
+}
+
+/** The second factors a user has, as the MFA step names them. */
+async function methodsOf({ db }: Deps, userId: number): Promise<string[]> {
+  const factors = await readMfaState(db, userId);
+  return [
     ...(factors.totp?.confirmedAt ? ["totp", "recovery_code"] : []),
     ...(factors.passkeys > 0 ? ["passkey"] : []),
   ];
-  return { secondFactorRequired: { mfaToken: token, methods } };
+}
+
+/** The second factors the pending sign-in's user can use (a page showing the step again needs them). */
+export async function pendingSignInMethods(deps: Deps, mfaToken: string): Promise<string[]> {
+  return methodsOf(deps, (await pendingSignIn(deps, mfaToken)).userId);
 }
 
 /** The pending sign-in a second step (or its passkey options) is for; an expired, used or dead one is a 400. */
