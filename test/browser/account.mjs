@@ -95,7 +95,8 @@ async function shot(page, name) {
 
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  server = await startLocalServer({ port: PORT, state: STATE });
+  // Passkeys: the page's origin must be one WebAuthn accepts (the RP ID is localhost by default).
+  server = await startLocalServer({ port: PORT, state: STATE, vars: { WEBAUTHN_ORIGINS: base } });
   const response = await fetch(`${base}/auth/registration/`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -170,6 +171,53 @@ describe("the account security page in Chromium, keyboard only", () => {
     await signOut(page);
     await signIn(page);
     assert.equal(await page.getByRole("heading", { level: 1 }).textContent(), "Account security", "no code asked now");
+    assert.deepEqual(pageErrors, []);
+  });
+});
+
+describe("passkeys on the account security page in Chromium (a virtual authenticator)", () => {
+  it("adds a passkey, signs out, signs in with it without typing a password, and removes it", async () => {
+    pageErrors = [];
+    const page = await newPage();
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send("WebAuthn.enable");
+    await cdp.send("WebAuthn.addVirtualAuthenticator", {
+      options: {
+        protocol: "ctap2",
+        transport: "internal",
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+      },
+    });
+    await signIn(page);
+    await page.getByLabel("Name for the new passkey").fill("This laptop");
+    await Promise.all([
+      page.waitForURL(/notice=passkey-added/),
+      page.getByRole("button", { name: "Add a passkey" }).click(),
+    ]);
+    assert.equal(await page.getByRole("status").textContent(), "Your passkey is added: use it to sign in.");
+    const passkeys = page.getByRole("region", { name: "Passkeys" });
+    assert.equal(await passkeys.getByLabel("Name of passkey This laptop").inputValue(), "This laptop");
+    await shot(page, "account-security-passkeys");
+    await signOut(page);
+
+    await page.goto(`${base}/account/security/`);
+    await Promise.all([
+      page.waitForURL(`${base}/account/security/`),
+      page.getByRole("button", { name: "Sign in with a passkey" }).click(),
+    ]);
+    await page.getByRole("heading", { level: 1, name: "Account security" }).waitFor();
+    const events = await page.getByRole("region", { name: "Recent security events" }).textContent();
+    assert.match(events, /passkey added/);
+
+    page.once("dialog", (dialog) => dialog.accept());
+    await Promise.all([
+      page.waitForURL(/notice=passkey-removed/),
+      passkeys.getByRole("button", { name: "Remove passkey This laptop" }).click(),
+    ]);
+    assert.match(await passkeys.textContent(), /No passkey yet/);
     assert.deepEqual(pageErrors, []);
   });
 });

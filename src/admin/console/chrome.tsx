@@ -13,8 +13,8 @@ import { MessagePage } from "./sign-in";
  * only here. Pages hold personal data: never cached.
  */
 export const CONSOLE_CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; " +
-  "frame-ancestors 'none'; base-uri 'none'";
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
+  "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 export const consoleHeaders = createMiddleware<AppEnv>(async (c, next) => {
   await next();
