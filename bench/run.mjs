@@ -44,6 +44,7 @@ const TARGETS = [
   ["login-es256", "pbkdf2", null],
   ["login-eddsa", "pbkdf2", null],
   ["google-login", "login", null],
+  ["passkey-login", "baseline-db", null],
   ["login-floor", "pbkdf2", null],
 ];
 
@@ -126,6 +127,7 @@ const GOOGLE_CLIENT = "bench.apps.googleusercontent.com";
 const server = await startBenchServer({
   vars: {
     GOOGLE_CLIENT_IDS: GOOGLE_CLIENT,
+    WEBAUTHN_ORIGINS: "http://localhost:8799",
     ...fakeGoogleVars(google.base),
     BENCH_SIGNING_KEYS_ES256: JSON.stringify([generateSigningJwk("ES256")]),
     BENCH_SIGNING_KEYS_EDDSA: JSON.stringify([generateSigningJwk("EdDSA")]),
@@ -145,6 +147,13 @@ try {
     password2: user.password,
   });
   const auth = { authorization: `Bearer ${registered.access}` };
+  // A second user for passkeys (a passkey turns on the second step of password logins: not the login scenario's).
+  const passkeyUser = { username: `benchpk${Date.now()}`, email: `benchpk${Date.now()}@example.com` };
+  await postJson(`${baseUrl}/auth/registration/`, {
+    ...passkeyUser,
+    password1: user.password,
+    password2: user.password,
+  });
   /** A Bearer token of the user signed under the bench's key of `variant`, and the header that selects that key. */
   const keyed = async (variant) => {
     const { access } = await postJson(`${baseUrl}/__bench/sessions`, {
@@ -182,6 +191,7 @@ try {
     `bench: ${duration}s per scenario in ${rounds} rounds (+${warmup}s warm-up), ${connections} connections`,
   );
   const pool = [];
+  const passkeyAnswers = [];
   const { access: quotaUsers } = await postJson(`${baseUrl}/__bench/quota-users`, { count: 500 });
   await postJson(`${baseUrl}/__bench/directory`, { count: 100_000, staff: user.username });
   let quotaTurn = 0;
@@ -297,6 +307,20 @@ try {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ username: user.username, password: user.password }),
     }),
+    // Passkey sign-in: a pre-registered credential's answer to a fresh challenge, one of its own per request.
+    "passkey-login": () => ({
+      url: `${baseUrl}/auth/passkeys/login/`,
+      method: "POST",
+      requests: [
+        {
+          setupRequest: (request) => ({
+            ...request,
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ credential: passkeyAnswers.pop() ?? "the pool of passkey answers ran out" }),
+          }),
+        },
+      ],
+    }),
     // Google sign-in with an ID token (the key set cached after the first): RS256 verification, no hash.
     "google-login": () => ({
       url: `${baseUrl}/auth/social/login/google/`,
@@ -322,6 +346,15 @@ try {
   // round, for two scenarios, with a margin).
   const probe = await run(scenarios["baseline-db"](), Math.max(warmup, 1));
   const needed = Math.ceil(probe.requests.average * (duration + warmup + 1) * 3) + 200;
+  // A passkey sign-in costs about what a refresh does: its pool is sized the same way, for one scenario.
+  while (passkeyAnswers.length < needed / 2) {
+    const count = Math.min(500, Math.ceil(needed / 2) - passkeyAnswers.length);
+    const { assertions } = await postJson(`${baseUrl}/__bench/passkey-assertions`, {
+      username: passkeyUser.username,
+      count,
+    });
+    passkeyAnswers.push(...assertions);
+  }
   while (pool.length < needed) {
     const count = Math.min(2000, needed - pool.length);
     const { refresh } = await postJson(`${baseUrl}/__bench/sessions`, { username: user.username, count });

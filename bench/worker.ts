@@ -11,9 +11,16 @@ import { createDb } from "../src/db/client";
 import { planQuotas, plans, users } from "../src/db/schema";
 import { readConfig, type AppEnv, type Bindings } from "../src/env";
 import worker from "../src/index";
+import { softwareAuthenticator, type CreationOptions, type RequestOptions } from "../test/webauthn";
+
+/** The origin the bench's passkey answers name: one of WEBAUTHN_ORIGINS (bench/run.mjs sets it). */
+const BENCH_ORIGIN = "http://localhost:8799";
 
 // The bench entry is the main module of `wrangler dev --env bench`: it exports the Durable Object too.
 export { UsageCounter } from "../src/index";
+
+/** The bench user's passkey: one authenticator for the isolate's life. */
+const benchAuthenticator = softwareAuthenticator(BENCH_ORIGIN);
 
 const bench = new Hono<AppEnv>()
   // One `SELECT 1` with none of the app's middleware: what `baseline-db` (GET /core/health/) costs
@@ -45,6 +52,43 @@ const bench = new Hono<AppEnv>()
       Array.from({ length: count }, () => user.id),
     );
     return c.json({ refresh: tokens.map((t) => t.refresh), access: tokens.map((t) => t.access) });
+  })
+  // Passkey sign-ins to time: a passkey registered (once) for the user through the API, then `count`
+  // fresh sign-in challenges, each answered by its software authenticator (the test kit's), with a
+  // counter that stays 0 as synced passkeys' do, so the answers can be used in any order.
+  .post("/__bench/passkey-assertions", async (c) => {
+    const { username, count } = await c.req.json<{ username: string; count: number }>();
+    const db = createDb(c.env.DB.withSession("first-primary"));
+    const user = await db.select({ id: users.id }).from(users).where(eq(users.username, username)).get();
+    if (!user) return c.json({ detail: "no such user" }, 404);
+    const api = (path: string, body: unknown, access?: string) =>
+      worker.fetch(
+        new Request(`http://localhost${path}`, {
+          method: "POST",
+          headers: { "content-type": "application/json", ...(access ? { authorization: `Bearer ${access}` } : {}) },
+          body: JSON.stringify(body),
+        }),
+        c.env,
+        c.executionCtx,
+      );
+    if (!benchAuthenticator.credentials.length) {
+      const [session] = await openSessions(c.env, [user.id]);
+      const options = await (
+        await api("/auth/passkeys/register/options/", {}, session?.access)
+      ).json<CreationOptions>();
+      const registered = await api(
+        "/auth/passkeys/register/",
+        { credential: await benchAuthenticator.create(options) },
+        session?.access,
+      );
+      if (registered.status !== 201) return c.json({ detail: await registered.text() }, 500);
+    }
+    const assertions = [];
+    for (let i = 0; i < count; i++) {
+      const options = await (await api("/auth/passkeys/login/options/", {})).json<RequestOptions>();
+      assertions.push(await benchAuthenticator.get(options, benchAuthenticator.credentials[0], 0));
+    }
+    return c.json({ assertions });
   })
   // Users on a bench-only plan whose `bench_units` quota never runs out, one session each: the consume
   // scenarios measure the quota path (one D1 query, one Durable Object call), not refusals.
