@@ -26,8 +26,10 @@ const warmup = Number(flags.warmup);
 const rounds = Math.max(1, Number(flags.rounds));
 
 // 150 until the legacy PBKDF2 verifier (@noble/hashes, ≈ 4 KiB) that moving Django's users requires;
-// 160 until the admin console (its pages, stylesheet, hono/jsx and the admin API: ≈ 22 KiB).
-const BUNDLE_BUDGET_KIB = 180;
+// 160 until the admin console (its pages, stylesheet, hono/jsx and the admin API: ≈ 22 KiB); 180 until
+// passkeys (@simplewebauthn/server brings its attestation stack, @peculiar/* and asn1js: ≈ 90 KiB) with
+// two-factor, Google sign-in, asymmetric keys and the account page (≈ 35 KiB).
+const BUNDLE_BUDGET_KIB = 320;
 const TARGETS = [
   ["baseline-db", "baseline-bare", 0.95],
   ["user", "baseline-db", 0.8],
