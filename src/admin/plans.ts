@@ -1,13 +1,13 @@
-import { sql } from "drizzle-orm";
 import type { Deps } from "../env";
 import { Conflict, NotFound, ValidationError } from "../errors";
 import { uniqueViolationTarget } from "../db/client";
-import { insertAuditEntry, insertAuditEntryIf } from "../db/audit";
+import { insertAuditEntry, insertAuditEntryIf, previousStatementChanged } from "../db/audit";
 import {
   FREE_PLAN_NAME,
   deleteUnusedPlan,
   insertPlan,
   listPlansForStaff,
+  planIdNamed,
   replacePlanQuotas,
   selectAllPlans,
   updatePlan,
@@ -15,7 +15,7 @@ import {
   type QuotaFields,
   type StaffPlanView,
 } from "../db/plans";
-import { plans, type PlanRow } from "../db/schema";
+import type { PlanRow } from "../db/schema";
 import { cachedPrice, NO_PRICE } from "../billing/events";
 import { retrievePrice } from "../billing/stripe";
 import type { Actor } from "./staff";
@@ -146,7 +146,7 @@ const quotaKey = (quotas: QuotaFields[]) =>
 export async function createPlan(deps: Deps, actor: Actor, edit: PlanEdit & { name: string }): Promise<PlanRow> {
   const { db, clock } = deps;
   const columns = { ...(await planColumns(deps, edit)), name: edit.name };
-  const planId = sql`(select ${plans.id} from ${plans} where ${plans.name} = ${edit.name})`;
+  const planId = planIdNamed(edit.name);
   const entry = {
     actor,
     action: "plan.created",
@@ -208,7 +208,7 @@ export async function deletePlan(deps: Deps, actor: Actor, planId: number): Prom
   } as const;
   const [deleted] = await db.batch([
     deleteUnusedPlan(db, planId),
-    insertAuditEntryIf(db, entry, clock.now(), sql`changes() > 0`),
+    insertAuditEntryIf(db, entry, clock.now(), previousStatementChanged),
   ]);
   if (deleted.length === 0)
     throw new Conflict("A user moved onto this plan meanwhile: move them to another plan first.");

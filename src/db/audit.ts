@@ -30,6 +30,9 @@ export function insertAuditEntry(db: Database, entry: AuditEntry, now: Date) {
   });
 }
 
+/** True when the statement just before, in the same batch, changed a row: a guarded write happened. */
+export const previousStatementChanged = sql`changes() > 0`;
+
 /**
  * The entry, written only if `condition` holds when its turn in the batch comes (e.g. `changes() > 0`:
  * the statement before it changed a row), so a guarded write that did nothing records nothing.

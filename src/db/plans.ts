@@ -54,6 +54,11 @@ export async function listPlansForCaller(
   };
 }
 
+/** The id of the plan with this name, as a subquery (for a plan inserted earlier in the same batch). */
+export function planIdNamed(name: string): SQL {
+  return sql`(select ${plans.id} from ${plans} where ${plans.name} = ${name})`;
+}
+
 export function selectPlanById(db: Database, planId: number) {
   return db.select().from(plans).where(eq(plans.id, planId));
 }
