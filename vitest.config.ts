@@ -7,8 +7,8 @@ export default defineConfig(async () => {
   // Tests run the same SQL that `wrangler d1 migrations apply` runs, plus the plan seed.
   const migrations = await readD1Migrations("./migrations");
   const seed = await readFile("./seed/plans.sql", "utf8");
-  const devVarNames = [...(await readFile("./.dev.vars.example", "utf8")).matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map(
-    (match) => match[1],
+  const devVarNames = [...(await readFile("./.dev.vars.example", "utf8")).matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].flatMap(
+    (match) => match[1] ?? [],
   );
   return {
     plugins: [

@@ -1,8 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { createAccount } from "../src/accounts/create";
 import { timeStep, totpCode } from "../src/auth/mfa/totp";
-import { startSession } from "../src/auth/sign-in";
 import { encryptSecret, mfaKeys } from "../src/auth/mfa/secrets";
 import {
   bearer,
@@ -17,6 +15,7 @@ import {
   register,
   registerStaff,
   setCookies,
+  signedInWithoutPassword,
   testDeps,
 } from "./kit";
 import { mailTo } from "./mail";
@@ -204,29 +203,19 @@ describe("POST /auth/user/delete/ and DELETE /auth/user/", () => {
 
   it("lets an account without a password confirm with its username, and nothing else", async () => {
     const user = newUser("nopw");
-    const account = await createAccount(testDeps(), { username: user.username, email: user.email, password: null });
-    const { tokens } = await startSession(
-      testDeps(),
-      { account, amr: ["google"], event: null },
-      { ip: null, userAgent: null },
-    );
+    const { access } = await signedInWithoutPassword(user);
     for (const body of [{ password: user.password }, { confirm: "someone-else" }, {}]) {
-      const refused = await deleteOwn(bearer(tokens.access), body);
+      const refused = await deleteOwn(bearer(access), body);
       expect(refused.status).toBe(400);
       expect(Object.keys(await refused.json<Record<string, string[]>>())).toEqual(["confirm"]);
     }
-    expect((await deleteOwn(bearer(tokens.access), { confirm: user.username }, "DELETE")).status).toBe(204);
+    expect((await deleteOwn(bearer(access), { confirm: user.username }, "DELETE")).status).toBe(204);
     expect(await userRow(user.username)).toBeNull();
   });
 
   it("asks an account without a password but with two-factor on for a current code too", async () => {
     const user = newUser("nopw2fa");
-    const account = await createAccount(testDeps(), { username: user.username, email: user.email, password: null });
-    const { tokens } = await startSession(
-      testDeps(),
-      { account, amr: ["google"], event: null },
-      { ip: null, userAgent: null },
-    );
+    const { account, access } = await signedInWithoutPassword(user);
     // Two-factor on (arranged: this account has no password to set it up with through the API).
     const setupDeps = testDeps();
     const keys = await mfaKeys(setupDeps.config.mfa.encryptionKey);
@@ -236,14 +225,14 @@ describe("POST /auth/user/delete/ and DELETE /auth/user/", () => {
     )
       .bind(account.user.id, await encryptSecret(keys, secret), Date.now(), Date.now())
       .run();
-    const refused = await deleteOwn(bearer(tokens.access), { confirm: user.username });
+    const refused = await deleteOwn(bearer(access), { confirm: user.username });
     expect(await refused.json()).toEqual({
       code: ["Two-factor authentication is on: send a current code to delete the account."],
     });
-    const wrong = await deleteOwn(bearer(tokens.access), { confirm: user.username, code: "000000" });
+    const wrong = await deleteOwn(bearer(access), { confirm: user.username, code: "000000" });
     expect(wrong.status).toBe(400);
     const code = await totpCode(secret, timeStep(clock.now()));
-    expect((await deleteOwn(bearer(tokens.access), { confirm: user.username, code }, "DELETE")).status).toBe(204);
+    expect((await deleteOwn(bearer(access), { confirm: user.username, code }, "DELETE")).status).toBe(204);
   });
 
   it("needs the CSRF token from a cookie client", async () => {

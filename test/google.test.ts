@@ -9,6 +9,7 @@ import {
   cookieHeader,
   decodePayload,
   jsonInit,
+  jwtSegment,
   newUser,
   post,
   register,
@@ -16,6 +17,7 @@ import {
   setCookies,
   type LoginPayload,
 } from "./kit";
+import { bytesToBase64Url } from "../src/encoding";
 import { updateUserRow, userRow } from "./db";
 
 const FAKE = inject("fakeGoogleBase");
@@ -44,12 +46,6 @@ async function publish(...keys: TestKey[]) {
   clock.advance(61);
 }
 
-const b64url = (bytes: Uint8Array) =>
-  btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
-const part = (value: unknown) => b64url(new TextEncoder().encode(JSON.stringify(value)));
 const nowSeconds = () => Math.floor(clock.now().getTime() / 1000);
 
 let sequence = 0;
@@ -77,9 +73,9 @@ async function idToken(key: TestKey, claims: Record<string, unknown>, header: Re
     exp: nowSeconds() + 3600,
     ...claims,
   };
-  const input = `${part({ alg: "RS256", kid: key.kid, typ: "JWT", ...header })}.${part(body)}`;
+  const input = `${jwtSegment({ alg: "RS256", kid: key.kid, typ: "JWT", ...header })}.${jwtSegment(body)}`;
   const signature = await crypto.subtle.sign("RSASSA-PKCS1-v1_5", key.privateKey, new TextEncoder().encode(input));
-  return `${input}.${b64url(new Uint8Array(signature))}`;
+  return `${input}.${bytesToBase64Url(new Uint8Array(signature))}`;
 }
 
 const googleLogin = (body: unknown, overrides: Partial<Cloudflare.Env> = {}) =>
@@ -173,10 +169,12 @@ describe("POST /auth/social/login/google/ with an id_token", () => {
       exp: nowSeconds() + 600,
       ...identity,
     };
-    await expectRefused(await googleLogin({ id_token: `${part({ alg: "none", kid: key.kid })}.${part(claims)}.` }));
+    await expectRefused(
+      await googleLogin({ id_token: `${jwtSegment({ alg: "none", kid: key.kid })}.${jwtSegment(claims)}.` }),
+    );
     const hs = await sign(claims, JSON.stringify(key.jwk), "HS256");
     await expectRefused(
-      await googleLogin({ id_token: hs.replace(/^[^.]+/, part({ alg: "HS256", kid: key.kid, typ: "JWT" })) }),
+      await googleLogin({ id_token: hs.replace(/^[^.]+/, jwtSegment({ alg: "HS256", kid: key.kid, typ: "JWT" })) }),
     );
     await expectRefused(await googleLogin({ id_token: await idToken(key, identity, { alg: "RS384" }) }));
   });

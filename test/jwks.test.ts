@@ -12,10 +12,12 @@ import {
   COOKIES,
   decodePayload,
   jsonInit,
+  jwtSegment,
   newUser,
   register,
   type LoginPayload,
 } from "./kit";
+import { bytesToBase64Url } from "../src/encoding";
 import { updateUserRow } from "./db";
 
 type Jwk = Record<string, string>;
@@ -58,22 +60,15 @@ function deployment(overrides: Partial<Cloudflare.Env>) {
   };
 }
 
-const b64url = (bytes: Uint8Array) =>
-  btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
-const part = (value: unknown) => b64url(new TextEncoder().encode(JSON.stringify(value)));
-
 /** A token signed by `jwk` under whatever header a test wants. */
 async function signedBy(jwk: Jwk, header: Record<string, unknown>, claims: Record<string, unknown>) {
   const algorithm = jwk.alg === "ES256" ? { name: "ECDSA", namedCurve: "P-256" } : { name: "Ed25519" };
   const { kid: _kid, alg: _alg, ...members } = jwk;
   const key = await crypto.subtle.importKey("jwk", members as unknown as JsonWebKey, algorithm, false, ["sign"]);
-  const input = `${part(header)}.${part(claims)}`;
+  const input = `${jwtSegment(header)}.${jwtSegment(claims)}`;
   const params = jwk.alg === "ES256" ? { name: "ECDSA", hash: "SHA-256" } : { name: "Ed25519" };
   const signature = new Uint8Array(await crypto.subtle.sign(params, key, new TextEncoder().encode(input)));
-  return `${input}.${b64url(signature)}`;
+  return `${input}.${bytesToBase64Url(signature)}`;
 }
 
 async function expectRefused(worker: ReturnType<typeof deployment>, token: string) {
@@ -233,7 +228,7 @@ describe("the API verifies access tokens by kid", () => {
 
   it("refuses alg none, and a token without kid", async () => {
     const { key, worker, claims } = await setup();
-    await expectRefused(worker, `${part({ alg: "none", typ: "JWT", kid: key.kid })}.${part(claims)}.`);
+    await expectRefused(worker, `${jwtSegment({ alg: "none", typ: "JWT", kid: key.kid })}.${jwtSegment(claims)}.`);
     await expectRefused(worker, await signedBy(key, { alg: "ES256", typ: "JWT" }, claims));
   });
 
@@ -252,7 +247,7 @@ describe("the API verifies access tokens by kid", () => {
 
 /** An HS256 token whose header names `kid`, keyed with `secret`. */
 async function signedHs256WithKid(secret: string, kid: string, claims: Record<string, unknown>) {
-  const input = `${part({ alg: "HS256", typ: "JWT", kid })}.${part(claims)}`;
+  const input = `${jwtSegment({ alg: "HS256", typ: "JWT", kid })}.${jwtSegment(claims)}`;
   const key = await crypto.subtle.importKey(
     "raw",
     new TextEncoder().encode(secret),
@@ -260,7 +255,7 @@ async function signedHs256WithKid(secret: string, kid: string, claims: Record<st
     false,
     ["sign"],
   );
-  return `${input}.${b64url(new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(input))))}`;
+  return `${input}.${bytesToBase64Url(new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(input))))}`;
 }
 
 describe("key rotation: publish, switch, retire", () => {

@@ -4,7 +4,10 @@ import { sign } from "hono/jwt";
 import { expect } from "vitest";
 import type { z } from "zod";
 import type { Clock } from "../src/clock";
+import { createAccount } from "../src/accounts/create";
+import { startSession } from "../src/auth/sign-in";
 import { createDb } from "../src/db/client";
+import { base64UrlToBytes, bytesToBase64Url } from "../src/encoding";
 import { buildDeps } from "../src/deps";
 import { readConfig, type Deps } from "../src/env";
 import { createLogger } from "../src/log";
@@ -227,6 +230,17 @@ export async function registerStaff(user: TestUser = newUser("staff")) {
   return { ...signedUp, id, headers: bearer(signedUp.access) };
 }
 
+/**
+ * An account with no usable password (as a Google sign-up makes one), signed in: what only a passkey, a
+ * linked identity or a reset link can sign into again.
+ */
+export async function signedInWithoutPassword(user: TestUser = newUser("nopw")) {
+  const deps = testDeps();
+  const account = await createAccount(deps, { username: user.username, email: user.email, password: null });
+  const { tokens } = await startSession(deps, { account, amr: ["google"], event: null }, { ip: null, userAgent: null });
+  return { account, access: tokens.access };
+}
+
 export async function login(user: TestUser) {
   const response = await post("/auth/login/", { username: user.username, password: user.password });
   expect(response.status).toBe(200);
@@ -241,6 +255,11 @@ export function signWithTestSecret(claims: Record<string, unknown>, secret = env
 }
 
 export function decodePayload(token: string): Record<string, unknown> {
-  const part = token.split(".")[1] ?? "";
-  return JSON.parse(atob(part.replace(/-/g, "+").replace(/_/g, "/"))) as Record<string, unknown>;
+  const part = base64UrlToBytes(token.split(".")[1] ?? "");
+  return JSON.parse(new TextDecoder().decode(part)) as Record<string, unknown>;
+}
+
+/** A header or claims segment of a JWT, for tokens a test signs by hand. */
+export function jwtSegment(value: unknown): string {
+  return bytesToBase64Url(new TextEncoder().encode(JSON.stringify(value)));
 }

@@ -1,7 +1,5 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { createAccount } from "../src/accounts/create";
-import { startSession } from "../src/auth/sign-in";
 import {
   bearer,
   call,
@@ -13,7 +11,7 @@ import {
   register,
   registerStaff,
   setCookies,
-  testDeps,
+  signedInWithoutPassword,
   type LoginPayload,
 } from "./kit";
 import { mailTo } from "./mail";
@@ -195,18 +193,13 @@ describe("PATCH and DELETE /auth/passkeys/{id}/", () => {
 
   it("refuses to remove the last way to sign in of an account without a password", async () => {
     const user = newUser("passwordless");
-    const account = await createAccount(testDeps(), { username: user.username, email: user.email, password: null });
-    const { tokens } = await startSession(
-      testDeps(),
-      { account, amr: ["google"], event: null },
-      { ip: null, userAgent: null },
-    );
+    const { access } = await signedInWithoutPassword(user);
     const authenticator = softwareAuthenticator();
-    const credential = await authenticator.create(await registrationOptions(tokens.access));
+    const credential = await authenticator.create(await registrationOptions(access));
     const { id } = await (
-      await post("/auth/passkeys/register/", { credential }, bearer(tokens.access))
+      await post("/auth/passkeys/register/", { credential }, bearer(access))
     ).json<{ id: string }>();
-    const refused = await call(`/auth/passkeys/${id}/`, { method: "DELETE", headers: bearer(tokens.access) });
+    const refused = await call(`/auth/passkeys/${id}/`, { method: "DELETE", headers: bearer(access) });
     expect(refused.status).toBe(400);
     expect((await refused.json<{ non_field_errors: string[] }>()).non_field_errors[0]).toMatch(/last way to sign in/);
   });

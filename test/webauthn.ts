@@ -3,6 +3,8 @@
  * counter, answering options as a browser's `navigator.credentials` would (WebAuthn Level 3 JSON).
  * Its small CBOR writer is test code: the worker parses WebAuthn through @simplewebauthn/server.
  */
+import { base64UrlToBytes, bytesToBase64Url } from "../src/encoding";
+
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- a recursive type needs the interface
 interface CborMap extends Map<Cbor, Cbor> {}
 type Cbor = number | string | Uint8Array | CborMap | { [key: string]: Cbor };
@@ -26,13 +28,6 @@ export function cbor(value: Cbor): Uint8Array {
   return Uint8Array.from([...cborHead(5, entries.length), ...parts]);
 }
 
-const b64url = (bytes: Uint8Array) =>
-  btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
-const fromB64url = (text: string) =>
-  Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
 const sha256 = async (bytes: Uint8Array) => new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
 const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 
@@ -98,7 +93,7 @@ export function softwareAuthenticator(origin = "http://localhost:3000") {
     credentials,
     tamper,
     /** The ids of its credentials, base64url, as the server lists them. */
-    credentialIds: () => credentials.map((c) => b64url(c.id)),
+    credentialIds: () => credentials.map((c) => bytesToBase64Url(c.id)),
     /** `navigator.credentials.create()` then `.toJSON()` — a new credential, or `reuse`'s id and key again. */
     async create(options: CreationOptions, reuse?: Credential) {
       const pair = reuse
@@ -114,8 +109,8 @@ export function softwareAuthenticator(origin = "http://localhost:3000") {
           [1, 2],
           [3, -7],
           [-1, 1],
-          [-2, fromB64url(jwk.x ?? "")],
-          [-3, fromB64url(jwk.y ?? "")],
+          [-2, base64UrlToBytes(jwk.x ?? "")],
+          [-3, base64UrlToBytes(jwk.y ?? "")],
         ]),
       );
       const attested = Uint8Array.from([...new Uint8Array(16), id.length >> 8, id.length & 255, ...id, ...cose]);
@@ -137,16 +132,16 @@ export function softwareAuthenticator(origin = "http://localhost:3000") {
         });
       const spki = new Uint8Array((await crypto.subtle.exportKey("spki", pair.publicKey)) as ArrayBuffer);
       return {
-        id: b64url(id),
-        rawId: b64url(id),
+        id: bytesToBase64Url(id),
+        rawId: bytesToBase64Url(id),
         type: "public-key",
         authenticatorAttachment: "platform",
         clientExtensionResults: {},
         response: {
-          clientDataJSON: b64url(clientData),
-          attestationObject: b64url(cbor({ fmt: "none", attStmt: {}, authData })),
-          authenticatorData: b64url(authData),
-          publicKey: b64url(spki),
+          clientDataJSON: bytesToBase64Url(clientData),
+          attestationObject: bytesToBase64Url(cbor({ fmt: "none", attStmt: {}, authData })),
+          authenticatorData: bytesToBase64Url(authData),
+          publicKey: bytesToBase64Url(spki),
           publicKeyAlgorithm: -7,
           transports: ["internal"],
         },
@@ -169,15 +164,15 @@ export function softwareAuthenticator(origin = "http://localhost:3000") {
         await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, credential.privateKey, signed),
       );
       return {
-        id: b64url(credential.id),
-        rawId: b64url(credential.id),
+        id: bytesToBase64Url(credential.id),
+        rawId: bytesToBase64Url(credential.id),
         type: "public-key",
         authenticatorAttachment: "platform",
         clientExtensionResults: {},
         response: {
-          clientDataJSON: b64url(clientData),
-          authenticatorData: b64url(authData),
-          signature: b64url(derSignature(raw)),
+          clientDataJSON: bytesToBase64Url(clientData),
+          authenticatorData: bytesToBase64Url(authData),
+          signature: bytesToBase64Url(derSignature(raw)),
           userHandle: credential.userHandle,
         },
       };

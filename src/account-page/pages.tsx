@@ -12,11 +12,12 @@ import {
   Notice,
   Panel,
   PostForm,
-  Table,
+  SignedInAs,
   When,
   type FormProblem,
 } from "../admin/console/layout";
-import { SecondFactorForm } from "../admin/console/sign-in";
+import { SecondFactorForm, SignInForm } from "../admin/console/sign-in";
+import { PasskeysTable, SecurityEventsTable, SessionsTable } from "../admin/console/account-tables";
 
 export const ACCOUNT_PAGE = "/account/security";
 /** What every account page knows: the CSRF token of its forms, who is signed in, what was just done. */
@@ -57,16 +58,7 @@ function AccountLayout(props: { title: string; chrome: AccountChrome; children: 
       <header class="top">
         <div class="bar">
           <AccountBrand />
-          <div class="who">
-            <span>
-              Signed in as <strong>{chrome.username}</strong>
-            </span>
-            <PostForm action={`${ACCOUNT_PAGE}/logout`} csrf={chrome.csrf}>
-              <button type="submit" class="secondary" id="sign-out">
-                Sign out
-              </button>
-            </PostForm>
-          </div>
+          <SignedInAs username={chrome.username} signOut={`${ACCOUNT_PAGE}/logout`} csrf={chrome.csrf} />
         </div>
       </header>
       <main id="content">
@@ -82,31 +74,12 @@ export function AccountSignInPage(props: { chrome: AccountChrome; identifier?: s
     <AccountLayout title="Sign in" chrome={props.chrome}>
       <h1>Sign in</h1>
       <p class="subtitle">Sign in to see and change how your account is protected.</p>
-      {props.error && (
-        <p class="notice error" role="alert">
-          {props.error}
-        </p>
-      )}
-      <PostForm action={`${ACCOUNT_PAGE}/login`} csrf={props.chrome.csrf}>
-        <div class="field">
-          <label for="identifier">Username or e-mail</label>
-          <input
-            id="identifier"
-            name="username"
-            type="text"
-            autocomplete="username"
-            required
-            autofocus
-            value={props.identifier ?? ""}
-          />
-        </div>
-        <div class="field">
-          <label for="password">Password</label>
-          <input id="password" name="password" type="password" autocomplete="current-password" required />
-        </div>
-        <button type="submit">Sign in</button>
-      </PostForm>
-      <PasskeyForm id="passkey-sign-in" ceremony="sign-in" label="Sign in with a passkey" />
+      <SignInForm
+        action={`${ACCOUNT_PAGE}/login`}
+        csrf={props.chrome.csrf}
+        identifier={props.identifier}
+        error={props.error}
+      />
     </AccountLayout>
   );
 }
@@ -295,47 +268,28 @@ function PasskeysPanel({ passkeys, chrome, problem }: SecurityPageProps) {
   return (
     <Panel id="passkeys" title="Passkeys">
       <p class="subtitle">Sign in with your fingerprint, face or screen lock instead of a password.</p>
-      <Table
-        columns={["Name", "Added", "Last used", ""]}
+      <PasskeysTable
+        passkeys={passkeys}
         empty="No passkey yet."
-        rows={passkeys.map((passkey) => {
-          const renaming = problem?.form === `rename-${passkey.id}` ? problem : undefined;
-          return (
-            <tr>
-              <td>
-                <PostForm action={`${ACCOUNT_PAGE}/passkeys/${passkey.id}/rename`} csrf={chrome.csrf} class="actions">
-                  <Field
-                    id={`passkey-name-${passkey.id}`}
-                    name="name"
-                    label={`Name of passkey ${passkey.name}`}
-                    value={passkey.name}
-                    required
-                    problem={renaming}
-                  />
-                  <button type="submit" class="secondary" aria-label={`Rename passkey ${passkey.name}`}>
-                    Rename
-                  </button>
-                </PostForm>
-              </td>
-              <td>
-                <When at={passkey.createdAt} />
-              </td>
-              <td>
-                <When at={passkey.lastUsedAt} />
-              </td>
-              <td>
-                <PostForm
-                  action={`${ACCOUNT_PAGE}/passkeys/${passkey.id}/remove`}
-                  csrf={chrome.csrf}
-                  confirm={`Remove the passkey "${passkey.name}"? It will no longer sign you in.`}
-                >
-                  <button type="submit" class="secondary" aria-label={`Remove passkey ${passkey.name}`}>
-                    Remove
-                  </button>
-                </PostForm>
-              </td>
-            </tr>
-          );
+        csrf={chrome.csrf}
+        name={(passkey) => (
+          <PostForm action={`${ACCOUNT_PAGE}/passkeys/${passkey.id}/rename`} csrf={chrome.csrf} class="actions">
+            <Field
+              id={`passkey-name-${passkey.id}`}
+              name="name"
+              label={`Name of passkey ${passkey.name}`}
+              value={passkey.name}
+              required
+              problem={problem?.form === `rename-${passkey.id}` ? problem : undefined}
+            />
+            <button type="submit" class="secondary" aria-label={`Rename passkey ${passkey.name}`}>
+              Rename
+            </button>
+          </PostForm>
+        )}
+        remove={(passkey) => ({
+          action: `${ACCOUNT_PAGE}/passkeys/${passkey.id}/remove`,
+          confirm: `Remove the passkey "${passkey.name}"? It will no longer sign you in.`,
         })}
       />
       <FormErrors problem={problem?.form === "passkeys" ? problem : undefined} fields={[]} />
@@ -352,34 +306,12 @@ function PasskeysPanel({ passkeys, chrome, problem }: SecurityPageProps) {
 function SessionsPanel({ sessions, chrome }: SecurityPageProps) {
   return (
     <Panel id="sessions" title="Where you are signed in">
-      <Table
-        columns={["Signed in", "Last used", "Device", ""]}
+      <SessionsTable
+        sessions={sessions.sessions}
         empty="No session."
-        rows={sessions.sessions.map((s) => (
-          <tr>
-            <td>
-              <When at={s.createdAt} />
-            </td>
-            <td>
-              <When at={s.lastUsedAt} />
-            </td>
-            <td>
-              {s.userAgent ?? <span class="muted">unknown</span>}
-              {s.id === sessions.currentId && <span class="badge accent">this one</span>}
-            </td>
-            <td>
-              <PostForm action={`${ACCOUNT_PAGE}/sessions/${s.id}/end`} csrf={chrome.csrf}>
-                <button
-                  type="submit"
-                  class="secondary"
-                  aria-label={`Sign out the session signed in at ${s.createdAt.toISOString()}`}
-                >
-                  Sign out
-                </button>
-              </PostForm>
-            </td>
-          </tr>
-        ))}
+        currentId={sessions.currentId}
+        csrf={chrome.csrf}
+        end={(s) => `${ACCOUNT_PAGE}/sessions/${s.id}/end`}
       />
       <PostForm
         action={`${ACCOUNT_PAGE}/sessions/end-all`}
@@ -431,21 +363,7 @@ function PasswordPanel({ chrome, problem }: SecurityPageProps) {
 function EventsPanel({ events }: SecurityPageProps) {
   return (
     <Panel id="events" title="Recent security events">
-      <Table
-        columns={["When", "What", "IP"]}
-        empty="Nothing yet."
-        rows={events.map((e) => (
-          <tr>
-            <td>
-              <When at={e.createdAt} />
-            </td>
-            <td>
-              <span class="badge">{e.type.replaceAll("_", " ")}</span>
-            </td>
-            <td class="mono nowrap">{e.ip ?? "—"}</td>
-          </tr>
-        ))}
-      />
+      <SecurityEventsTable events={events} empty="Nothing yet." />
     </Panel>
   );
 }

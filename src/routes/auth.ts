@@ -8,8 +8,8 @@ import { NotAuthenticated, TokenInvalid } from "../errors";
 import { changePassword, logIn, logOut, registerUser, verifyAnyToken } from "../auth/accounts";
 import { clearSessionCookies, ensureCsrfCookie, requireCsrf, setSessionCookies } from "../auth/cookies";
 import { answerSignedIn } from "../auth/sign-in";
-import { completeSignIn } from "../auth/mfa/sign-in-step";
-import { mfaLoginSchema, secondFactorRequiredSchema, serializeSecondFactorRequired } from "../schemas/mfa";
+import { answerSignInOutcome, completeSignIn } from "../auth/mfa/sign-in-step";
+import { mfaLoginSchema, secondFactorRequiredSchema } from "../schemas/mfa";
 import { signedInOnly } from "../auth/middleware";
 import {
   loginAttemptLimiter,
@@ -108,9 +108,7 @@ export const authRoutes = createRouter()
     }),
     async (c) => {
       const outcome = await logIn(c.var, c.req.valid("json"), clientInfo(c), loginAttemptLimiter(c));
-      if ("secondFactorRequired" in outcome)
-        return c.json(serializeSecondFactorRequired(outcome.secondFactorRequired), 200);
-      return c.json(answerSignedIn(c, outcome.signedIn), 200);
+      return c.json(answerSignInOutcome(c, outcome), 200);
     },
   )
   .openapi(

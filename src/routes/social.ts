@@ -7,6 +7,7 @@ import { requestVars } from "../env";
 import { signedInOnly } from "../auth/middleware";
 import { loginIpLimit } from "../auth/rate-limit";
 import { answerSignedIn } from "../auth/sign-in";
+import { answerSignInOutcome } from "../auth/mfa/sign-in-step";
 import {
   connectGoogle,
   disconnectSocialAccount,
@@ -24,7 +25,7 @@ import {
 } from "../auth/google/redirect";
 import { detailSchema, errorResponses, json, jsonBody, signedInSecurity } from "../schemas/common";
 import { loginResponseSchema } from "../schemas/auth";
-import { secondFactorRequiredSchema, serializeSecondFactorRequired } from "../schemas/mfa";
+import { secondFactorRequiredSchema } from "../schemas/mfa";
 import {
   googleCallbackQuerySchema,
   googleStartQuerySchema,
@@ -66,9 +67,7 @@ export const socialRoutes = createRouter()
     async (c) => {
       const identity = await googleIdentityOf(c.var, c.req.valid("json"), redirectUri(c));
       const outcome = await signInWithGoogle(c.var, identity, clientInfo(c));
-      if ("secondFactorRequired" in outcome)
-        return c.json(serializeSecondFactorRequired(outcome.secondFactorRequired), 200);
-      return c.json(answerSignedIn(c, outcome.signedIn), 200);
+      return c.json(answerSignInOutcome(c, outcome), 200);
     },
   )
   .openapi(

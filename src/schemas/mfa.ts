@@ -52,6 +52,8 @@ export const secondFactorRequiredSchema = z
   })
   .openapi("MfaRequired");
 
-export function serializeSecondFactorRequired(step: SecondFactorRequired): z.infer<typeof secondFactorRequiredSchema> {
+export type SecondFactorRequiredPayload = z.infer<typeof secondFactorRequiredSchema>;
+
+export function serializeSecondFactorRequired(step: SecondFactorRequired): SecondFactorRequiredPayload {
   return { mfa_required: true, mfa_token: step.mfaToken, methods: step.methods };
 }

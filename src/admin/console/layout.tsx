@@ -100,16 +100,7 @@ export function ConsolePage(props: { title: string; chrome: Chrome; children: Ch
                 </a>
               ))}
             </nav>
-            <div class="who">
-              <span>
-                Signed in as <strong>{chrome.staff.username}</strong>
-              </span>
-              <PostForm action="/admin/logout" csrf={chrome.csrf}>
-                <button type="submit" class="secondary">
-                  Sign out
-                </button>
-              </PostForm>
-            </div>
+            <SignedInAs username={chrome.staff.username} signOut="/admin/logout" csrf={chrome.csrf} />
           </div>
         </header>
       )}
@@ -127,6 +118,32 @@ export function ConsolePage(props: { title: string; chrome: Chrome; children: Ch
         </main>
       )}
     </HtmlDocument>
+  );
+}
+
+/** Who is signed in, and the button that signs them out (`signOut`: the form's action). */
+export function SignedInAs(props: { username: string; signOut: string; csrf: string }) {
+  return (
+    <div class="who">
+      <span>
+        Signed in as <strong>{props.username}</strong>
+      </span>
+      <PostForm action={props.signOut} csrf={props.csrf}>
+        <button type="submit" class="secondary" id="sign-out">
+          Sign out
+        </button>
+      </PostForm>
+    </div>
+  );
+}
+
+/** Why a sign-in step was refused (a fixed text, never reflected input); nothing when it was not. */
+export function ErrorNotice({ message }: { message?: string }) {
+  if (!message) return null;
+  return (
+    <p class="notice error" role="alert">
+      {message}
+    </p>
   );
 }
 

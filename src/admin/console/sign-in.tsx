@@ -1,4 +1,43 @@
-import { ACCOUNT_SCRIPT, ConsolePage, PasskeyForm, PostForm, type Chrome } from "./layout";
+import { ACCOUNT_SCRIPT, ConsolePage, ErrorNotice, PasskeyForm, PostForm, type Chrome } from "./layout";
+
+/**
+ * Username-or-e-mail and password, or a passkey instead: the sign-in of the console and of the account
+ * page (`next`, when given, is where the console goes afterwards).
+ */
+export function SignInForm(props: {
+  action: string;
+  csrf: string;
+  next?: string;
+  identifier?: string;
+  error?: string;
+}) {
+  return (
+    <>
+      <ErrorNotice message={props.error} />
+      <PostForm action={props.action} csrf={props.csrf}>
+        {props.next !== undefined && <input type="hidden" name="next" value={props.next} />}
+        <div class="field">
+          <label for="identifier">Username or e-mail</label>
+          <input
+            id="identifier"
+            name="username"
+            type="text"
+            autocomplete="username"
+            required
+            autofocus
+            value={props.identifier ?? ""}
+          />
+        </div>
+        <div class="field">
+          <label for="password">Password</label>
+          <input id="password" name="password" type="password" autocomplete="current-password" required />
+        </div>
+        <button type="submit">Sign in</button>
+      </PostForm>
+      <PasskeyForm id="passkey-sign-in" ceremony="sign-in" next={props.next} label="Sign in with a passkey" />
+    </>
+  );
+}
 
 export function SignInPage(props: { chrome: Chrome; next: string; identifier?: string; error?: string }) {
   return (
@@ -6,32 +45,13 @@ export function SignInPage(props: { chrome: Chrome; next: string; identifier?: s
       <div class="panel">
         <h1>Sign in</h1>
         <p class="subtitle">Staff accounts only. Use the credentials you use everywhere else.</p>
-        {props.error && (
-          <p class="notice error" role="alert">
-            {props.error}
-          </p>
-        )}
-        <PostForm action="/admin/login" csrf={props.chrome.csrf}>
-          <input type="hidden" name="next" value={props.next} />
-          <div class="field">
-            <label for="identifier">Username or e-mail</label>
-            <input
-              id="identifier"
-              name="username"
-              type="text"
-              autocomplete="username"
-              required
-              autofocus
-              value={props.identifier ?? ""}
-            />
-          </div>
-          <div class="field">
-            <label for="password">Password</label>
-            <input id="password" name="password" type="password" autocomplete="current-password" required />
-          </div>
-          <button type="submit">Sign in</button>
-        </PostForm>
-        <PasskeyForm id="passkey-sign-in" ceremony="sign-in" next={props.next} label="Sign in with a passkey" />
+        <SignInForm
+          action="/admin/login"
+          csrf={props.chrome.csrf}
+          next={props.next}
+          identifier={props.identifier}
+          error={props.error}
+        />
       </div>
     </ConsolePage>
   );
@@ -59,11 +79,7 @@ export function SecondFactorForm(props: {
           ? "Enter the 6-digit code from your authenticator app, or one of your recovery codes."
           : "Confirm with your passkey."}
       </p>
-      {props.error && (
-        <p class="notice error" role="alert">
-          {props.error}
-        </p>
-      )}
+      <ErrorNotice message={props.error} />
       {codes && (
         <PostForm action={props.action} csrf={props.csrf}>
           <input type="hidden" name="mfa_token" value={props.mfaToken} />

@@ -2,6 +2,7 @@ import { subscriptionStillBills } from "../../accounts/delete";
 import type { StaffUserDetail } from "../../db/admin-users";
 import type { PlanRow } from "../../db/schema";
 import { AuditTable } from "./audit-table";
+import { PasskeysTable, SecurityEventsTable, SessionsTable } from "./account-tables";
 import {
   Field,
   FormErrors,
@@ -161,22 +162,7 @@ function Usage({ detail }: { detail: StaffUserDetail }) {
 function Sessions({ detail }: { detail: StaffUserDetail }) {
   return (
     <Panel id="sessions" title="Sessions">
-      <Table
-        columns={["Signed in", "Last used", "IP", "Device"]}
-        empty="No live session."
-        rows={detail.sessions.map((s) => (
-          <tr>
-            <td>
-              <When at={s.createdAt} />
-            </td>
-            <td>
-              <When at={s.lastUsedAt} />
-            </td>
-            <td class="mono nowrap">{s.ip ?? "—"}</td>
-            <td class="muted">{s.userAgent ?? "—"}</td>
-          </tr>
-        ))}
-      />
+      <SessionsTable sessions={detail.sessions} empty="No live session." />
     </Panel>
   );
 }
@@ -224,55 +210,24 @@ function Passkeys({ detail, csrf }: { detail: StaffUserDetail; csrf: string }) {
   const { user } = detail;
   return (
     <Panel id="passkeys" title="Passkeys">
-      <Table
-        columns={["Name", "Added", "Last used", ""]}
+      <PasskeysTable
+        passkeys={detail.passkeys}
         empty="No passkey."
-        rows={detail.passkeys.map((passkey) => (
-          <tr>
-            <td>{passkey.name}</td>
-            <td>
-              <When at={passkey.createdAt} />
-            </td>
-            <td>
-              <When at={passkey.lastUsedAt} />
-            </td>
-            <td>
-              <PostForm
-                action={`/admin/users/${user.id}/passkeys/${passkey.id}/remove`}
-                csrf={csrf}
-                confirm={`Remove the passkey "${passkey.name}" of ${user.username}? It will no longer sign them in.`}
-              >
-                <button type="submit" class="secondary" aria-label={`Remove passkey ${passkey.name}`}>
-                  Remove
-                </button>
-              </PostForm>
-            </td>
-          </tr>
-        ))}
+        csrf={csrf}
+        name={(passkey) => passkey.name}
+        remove={(passkey) => ({
+          action: `/admin/users/${user.id}/passkeys/${passkey.id}/remove`,
+          confirm: `Remove the passkey "${passkey.name}" of ${user.username}? It will no longer sign them in.`,
+        })}
       />
     </Panel>
   );
 }
 
 function SecurityEvents({ detail }: { detail: StaffUserDetail }) {
-  const alarming = (type: string) => type.includes("failed") || type.includes("reused") || type.includes("refused");
   return (
     <Panel id="events" title="Security events">
-      <Table
-        columns={["When", "Event", "IP"]}
-        empty="None yet."
-        rows={detail.events.map((e) => (
-          <tr>
-            <td>
-              <When at={e.createdAt} />
-            </td>
-            <td>
-              <span class={alarming(e.type) ? "badge danger" : "badge"}>{e.type.replaceAll("_", " ")}</span>
-            </td>
-            <td class="mono nowrap">{e.ip ?? "—"}</td>
-          </tr>
-        ))}
-      />
+      <SecurityEventsTable events={detail.events} empty="None yet." />
     </Panel>
   );
 }

@@ -1,3 +1,4 @@
+import type { Context } from "hono";
 import type { ClientInfo } from "../../client-info";
 import { secondsAfter } from "../../clock";
 import type { Deps } from "../../env";
@@ -17,7 +18,9 @@ import { insertSecurityEvent } from "../../db/security-events";
 import { findUserWithPlan } from "../../db/users";
 import { bytesToBase64Url, randomBytes, sha256Hex } from "../../encoding";
 import type { Limiter } from "../rate-limit";
-import { assertMaySignIn, startSession, type SignedIn, type VerifiedUser } from "../sign-in";
+import type { LoginPayload } from "../../schemas/auth";
+import { serializeSecondFactorRequired, type SecondFactorRequiredPayload } from "../../schemas/mfa";
+import { answerSignedIn, assertMaySignIn, startSession, type SignedIn, type VerifiedUser } from "../sign-in";
 import { INVALID_CODE, useSecondFactor, type SecondFactorMethod } from "./second-factor";
 
 /** How long the second step may take. */
@@ -31,6 +34,12 @@ export interface SecondFactorRequired {
 }
 
 export type SignInOutcome = { signedIn: SignedIn } | { secondFactorRequired: SecondFactorRequired };
+
+/** The API's answer to a first step: signed in (see `answerSignedIn`), or the second step to take. */
+export function answerSignInOutcome(c: Context, outcome: SignInOutcome): LoginPayload | SecondFactorRequiredPayload {
+  if ("secondFactorRequired" in outcome) return serializeSecondFactorRequired(outcome.secondFactorRequired);
+  return answerSignedIn(c, outcome.signedIn);
+}
 
 /**
  * A first step done (a password, Google): the session starts at once — or, when a second factor is on
