@@ -4,6 +4,7 @@ import { bearer, call, COOKIES, jsonInit, register, registerStaff, sendBack } fr
 import { planIdByName } from "./db";
 import { countingD1 } from "./d1";
 import { checkoutSession, signatureFor, stripeEvent, subscription } from "./stripe";
+import { signInOptions, withPasskey } from "./webauthn";
 
 /** Runs one request against a counting D1 and returns its response and what it cost. */
 async function measured(path: string, init: RequestInit = {}) {
@@ -53,6 +54,20 @@ describe("D1 cost per request", () => {
     );
     expect(response.status).toBe(200);
     expect(roundTrips).toBeLessThanOrEqual(2);
+  });
+
+  it("POST /auth/passkeys/login/: two round trips — the challenge used with the credential found, then the session with the passkey's use", async () => {
+    const { authenticator } = await withPasskey();
+    const answer = await authenticator.get(await signInOptions());
+    const { response, roundTrips } = await measured("/auth/passkeys/login/", jsonInit({ credential: answer }));
+    expect(response.status).toBe(200);
+    expect(roundTrips).toBe(2);
+  });
+
+  it("POST /auth/passkeys/login/options/: one round trip (the challenge)", async () => {
+    const { response, roundTrips } = await measured("/auth/passkeys/login/options/", jsonInit({}));
+    expect(response.status).toBe(200);
+    expect(roundTrips).toBe(1);
   });
 
   it("POST /auth/token/refresh/: one round trip (the rotation and the reads it decides on, batched)", async () => {

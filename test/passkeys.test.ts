@@ -15,30 +15,14 @@ import {
   type LoginPayload,
 } from "./kit";
 import { mailTo } from "./mail";
-import { softwareAuthenticator, type CreationOptions, type RequestOptions } from "./webauthn";
-
-type Authenticator = ReturnType<typeof softwareAuthenticator>;
-
-async function registrationOptions(access: string) {
-  const response = await post("/auth/passkeys/register/options/", {}, bearer(access));
-  expect(response.status).toBe(200);
-  return response.json<CreationOptions & Record<string, unknown>>();
-}
-
-/** A user with one passkey registered through the API, and the authenticator holding it. */
-async function withPasskey(authenticator: Authenticator = softwareAuthenticator()) {
-  const signedUp = await register(newUser("pk"));
-  const credential = await authenticator.create(await registrationOptions(signedUp.access));
-  const response = await post("/auth/passkeys/register/", { name: "Laptop", credential }, bearer(signedUp.access));
-  expect(response.status).toBe(201);
-  return { ...signedUp, authenticator, passkey: await response.json<{ id: string }>() };
-}
-
-async function signInOptions() {
-  const response = await post("/auth/passkeys/login/options/", {});
-  expect(response.status).toBe(200);
-  return response.json<RequestOptions & Record<string, unknown>>();
-}
+import {
+  registrationOptions,
+  signInOptions,
+  softwareAuthenticator,
+  withPasskey,
+  type Authenticator,
+  type RequestOptions,
+} from "./webauthn";
 
 const signIn = (credential: unknown) => post("/auth/passkeys/login/", { credential });
 

@@ -9,6 +9,7 @@ import {
   type PublicKeyCredentialRequestOptionsJSON,
   type RegistrationResponseJSON,
 } from "@simplewebauthn/server";
+import { decodeClientDataJSON } from "@simplewebauthn/server/helpers";
 import type { ClientInfo } from "../client-info";
 import { secondsAfter } from "../clock";
 import type { Deps } from "../env";
@@ -17,10 +18,10 @@ import { countOtherIdentitiesOfUser } from "../db/identities";
 import {
   countOtherPasskeys,
   deletePasskey,
-  findPasskeyAccount,
   insertChallenge,
   insertPasskey,
   listPasskeys,
+  passkeyAccountReads,
   recordPasskeyUse,
   renamePasskey,
   selectPasskey,
@@ -33,7 +34,6 @@ import type { PasskeyRow, UserRow } from "../db/schema";
 import { insertSecurityEvent } from "../db/security-events";
 import { uniqueViolationTarget } from "../db/client";
 import { base64UrlToBytes, bytesToBase64Url, randomBytes, randomToken, sha256Hex } from "../encoding";
-import type { UserWithPlan } from "../db/users";
 import { hasUsablePassword } from "./password";
 import type { Principal } from "./principal";
 import { mailUser } from "./recovery";
@@ -77,8 +77,25 @@ function issuedChallenge(
   userId: number | null,
   pendingSignIn?: string,
 ) {
-  return async (challenge: string) =>
-    useChallenge(db, { hash: await sha256Hex(challenge), purpose, userId, pendingSignIn }, clock.now());
+  return async (challenge: string) => {
+    const used = await useChallenge(
+      db,
+      { hash: await sha256Hex(challenge), purpose, userId, pendingSignIn },
+      clock.now(),
+    );
+    return used.length > 0;
+  };
+}
+
+/** The challenge an answer says it signs (the library then checks the answer against exactly that). */
+function claimedChallenge(credential: AuthenticationResponseJSON): string | undefined {
+  try {
+    const { challenge } = decodeClientDataJSON(credential.response.clientDataJSON) as { challenge?: unknown };
+    return typeof challenge === "string" ? challenge : undefined;
+  } catch {
+    // Not base64url JSON: an answer no browser sends, refused like any other.
+    return undefined;
+  }
 }
 
 /** The user's opaque passkey handle (WebAuthn's user.id): random, never the id or the address. */
@@ -244,26 +261,34 @@ export async function passkeySecondFactorOptions(deps: Deps, userId: number, pen
 }
 
 /**
- * A passkey's answer to a challenge of this purpose, checked: a registered credential (of `userId`, when
- * one is expected), the library's checks against the expected challenge, origins and RP ID
+ * A passkey's answer to a challenge of this purpose, checked: a challenge this server issued for it (used
+ * up here, in the one round trip that also finds the credential), a registered credential (of `userId`,
+ * when one is expected), the library's checks against that challenge, origins and RP ID
  * (`webauthn.get`, user presence, the signature), and the user handle. A signature counter that does
  * not increase (unless it stays 0, as synced passkeys do) is refused and recorded as
- * `passkey_counter_regressed`. Every refusal is the same `Passkey sign-in failed.`
+ * `passkey_counter_regressed`. Every refusal is the same `Passkey sign-in failed.` The answer carries
+ * the write that records the use, for the caller's batch.
  */
 export async function verifyPasskey(
   deps: Deps,
   credential: AuthenticationResponseJSON,
   expected: { purpose: ChallengePurpose; userId: number | null; pendingSignIn?: string },
   client: ClientInfo,
-): Promise<UserWithPlan & { secondFactor: boolean }> {
+) {
   const { db, config, clock } = deps;
   const failed = () => new NonFieldError(PASSKEY_SIGN_IN_FAILED);
-  const found = await findPasskeyAccount(db, credential.id);
-  if (!found || (expected.userId !== null && found.user.id !== expected.userId)) throw failed();
-  const { passkey, user } = found;
+  const challenge = claimedChallenge(credential);
+  if (challenge === undefined) throw failed();
+  const now = clock.now();
+  const { purpose, userId, pendingSignIn } = expected;
+  const [used, [passkey], [user], [plan]] = await db.batch([
+    useChallenge(db, { hash: await sha256Hex(challenge), purpose, userId, pendingSignIn }, now),
+    ...passkeyAccountReads(db, credential.id),
+  ]);
+  if (used.length === 0 || !passkey || !user || (userId !== null && user.id !== userId)) throw failed();
   const verification = await verifyAuthenticationResponse({
     response: credential,
-    expectedChallenge: issuedChallenge(deps, expected.purpose, expected.userId, expected.pendingSignIn),
+    expectedChallenge: challenge,
     expectedOrigin: config.webauthn.origins,
     expectedRPID: config.webauthn.rpId,
     // The counter is checked below, after the signature: a regression is recorded only when it is real.
@@ -279,13 +304,14 @@ export async function verifyPasskey(
   const handle = credential.response.userHandle;
   if (handle !== undefined && handle !== null && handle !== user.webauthnHandle) throw failed();
   const { newCounter, credentialBackedUp } = verification.authenticationInfo;
-  const now = clock.now();
   if ((newCounter > 0 || passkey.counter > 0) && newCounter <= passkey.counter) {
     await insertSecurityEvent(db, { userId: user.id, type: "passkey_counter_regressed", client }, now).run();
     throw failed();
   }
-  await recordPasskeyUse(db, passkey, newCounter, credentialBackedUp, now).run();
-  return { user, plan: found.plan, secondFactor: found.secondFactor };
+  return {
+    account: { user, plan: plan ?? null },
+    recordUse: recordPasskeyUse(db, passkey, newCounter, credentialBackedUp, now),
+  };
 }
 
 /**
@@ -293,11 +319,7 @@ export async function verifyPasskey(
  * account is refused like any other failure. No second step: a passkey is already two factors.
  */
 export async function signInWithPasskey(deps: Deps, credential: AuthenticationResponseJSON, client: ClientInfo) {
-  const account = await verifyPasskey(deps, credential, { purpose: "login", userId: null }, client);
+  const { account, recordUse } = await verifyPasskey(deps, credential, { purpose: "login", userId: null }, client);
   if (!account.user.isActive) throw new NonFieldError(PASSKEY_SIGN_IN_FAILED);
-  return startSession(
-    deps,
-    { account: { user: account.user, plan: account.plan }, amr: ["webauthn"], event: "login_succeeded" },
-    client,
-  );
+  return startSession(deps, { account, amr: ["webauthn"], event: "login_succeeded", writes: [recordUse] }, client);
 }

@@ -1,3 +1,4 @@
+import type { BatchItem } from "drizzle-orm/batch";
 import type { Context } from "hono";
 import type { ClientInfo } from "../client-info";
 import { requestVars, type Config, type Deps } from "../env";
@@ -19,6 +20,8 @@ export interface VerifiedUser {
   event: SecurityEventType | null;
   /** Changes to the user row that go with the sign-in (a password re-hashed to our format). */
   userChanges?: UserChanges;
+  /** Other writes of the sign-in method, in the session's batch (a passkey's counter and last use). */
+  writes?: BatchItem<"sqlite">[];
   /** A second factor is on for the account: this was the first step only (see `beginSignIn`). */
   secondFactor?: boolean;
 }
@@ -58,6 +61,7 @@ export async function startSession(deps: Deps, verified: VerifiedUser, client: C
     recordNewSession(db, grant, user.id, client),
     updateUser(db, user.id, changes),
     ...(event ? [insertSecurityEvent(db, { userId: user.id, type: event, client }, grant.now)] : []),
+    ...(verified.writes ?? []),
   ]);
   return {
     account: { ...verified.account, user: { ...user, ...changes } },

@@ -1,6 +1,5 @@
-import { and, count, eq, gt, isNull, ne } from "drizzle-orm";
+import { and, count, eq, gt, isNull, ne, sql } from "drizzle-orm";
 import type { Database } from "./client";
-import { hasSecondFactor } from "./mfa";
 import { passkeys, plans, users, webauthnChallenges, type PasskeyRow } from "./schema";
 
 export type ChallengePurpose = (typeof webauthnChallenges.$inferSelect)["purpose"];
@@ -11,14 +10,14 @@ export function insertChallenge(db: Database, challenge: typeof webauthnChalleng
 
 /**
  * Uses an issued challenge, once: compare-and-swap on `used_at`, only for its purpose, its user (or none,
- * for a sign-in) and its pending sign-in, while unexpired. True when this call used it.
+ * for a sign-in) and its pending sign-in, while unexpired. A row comes back when this statement used it.
  */
-export async function useChallenge(
+export function useChallenge(
   db: Database,
   challenge: { hash: string; purpose: ChallengePurpose; userId: number | null; pendingSignIn?: string },
   now: Date,
-): Promise<boolean> {
-  const result = await db
+) {
+  return db
     .update(webauthnChallenges)
     .set({ usedAt: now })
     .where(
@@ -33,8 +32,7 @@ export async function useChallenge(
         gt(webauthnChallenges.expiresAt, now),
       ),
     )
-    .run();
-  return result.meta.changes > 0;
+    .returning({ hash: webauthnChallenges.challengeHash });
 }
 
 export function listPasskeys(db: Database, userId: number) {
@@ -79,15 +77,19 @@ export async function countOtherPasskeys(db: Database, userId: number, exceptId:
   return row?.n ?? 0;
 }
 
-/** The passkey of a credential id, with its user and plan (for a passkey sign-in). */
-export function findPasskeyAccount(db: Database, credentialId: string) {
-  return db
-    .select({ passkey: passkeys, user: users, plan: plans, secondFactor: hasSecondFactor })
-    .from(passkeys)
-    .innerJoin(users, eq(users.id, passkeys.userId))
-    .leftJoin(plans, eq(plans.id, users.planId))
-    .where(eq(passkeys.credentialId, credentialId))
-    .get();
+/**
+ * The passkey of a credential id, its user and the user's plan, as single-table
+ * reads for the batch that uses the challenge too (inside a batch Drizzle maps rows by column name, so a
+ * join would come back scrambled).
+ */
+export function passkeyAccountReads(db: Database, credentialId: string) {
+  const owner = sql`(select ${passkeys.userId} from ${passkeys} where ${passkeys.credentialId} = ${credentialId})`;
+  const planOfOwner = sql`(select ${users.planId} from ${users} where ${users.id} = ${owner})`;
+  return [
+    db.select().from(passkeys).where(eq(passkeys.credentialId, credentialId)),
+    db.select().from(users).where(eq(users.id, owner)),
+    db.select().from(plans).where(eq(plans.id, planOfOwner)),
+  ] as const;
 }
 
 /** After a sign-in with it: the counter the authenticator reported, and when. */

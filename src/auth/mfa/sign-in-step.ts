@@ -135,7 +135,10 @@ async function secondStepMethod(
   if (input.credential) {
     const expected = { purpose: "mfa", userId: pending.userId, pendingSignIn: pending.tokenHash } as const;
     return verifyPasskey(deps, input.credential, expected, client).then(
-      () => "passkey" as const,
+      async ({ recordUse }) => {
+        await recordUse.run();
+        return "passkey" as const;
+      },
       (error: unknown) => {
         // A refused passkey is a wrong second factor (counted by the caller); anything else is a failure.
         if (error instanceof NonFieldError) return undefined;
