@@ -1,10 +1,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { bearer, call, COOKIES, jsonInit, register, registerStaff, sendBack } from "./kit";
+import { bearer, call, COOKIES, jsonInit, register, registerStaff, sendBack, signInOptions, withPasskey } from "./kit";
 import { planIdByName } from "./db";
 import { countingD1 } from "./d1";
 import { checkoutSession, signatureFor, stripeEvent, subscription } from "./stripe";
-import { signInOptions, withPasskey } from "./webauthn";
 
 /** Runs one request against a counting D1 and returns its response and what it cost. */
 async function measured(path: string, init: RequestInit = {}) {

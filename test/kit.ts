@@ -15,6 +15,7 @@ import { createWorker } from "../src/index";
 import type { loginResponseSchema, refreshResponseSchema } from "../src/schemas/auth";
 import { gatedD1 } from "./d1";
 import { updateUserRow } from "./db";
+import { softwareAuthenticator, type CreationOptions, type RequestOptions } from "./webauthn";
 
 export const ORIGIN = "http://localhost:3000";
 
@@ -262,4 +263,26 @@ export function decodePayload(token: string): Record<string, unknown> {
 /** A header or claims segment of a JWT, for tokens a test signs by hand. */
 export function jwtSegment(value: unknown): string {
   return bytesToBase64Url(new TextEncoder().encode(JSON.stringify(value)));
+}
+
+/** Creation options for a new passkey of the signed-in user. */
+export async function registrationOptions(access: string) {
+  const response = await post("/auth/passkeys/register/options/", {}, bearer(access));
+  expect(response.status).toBe(200);
+  return response.json<CreationOptions & Record<string, unknown>>();
+}
+
+/** A user with one passkey registered through the API, and the authenticator holding it. */
+export async function withPasskey(authenticator = softwareAuthenticator()) {
+  const signedUp = await register(newUser("pk"));
+  const credential = await authenticator.create(await registrationOptions(signedUp.access));
+  const response = await post("/auth/passkeys/register/", { name: "Laptop", credential }, bearer(signedUp.access));
+  expect(response.status).toBe(201);
+  return { ...signedUp, authenticator, passkey: await response.json<{ id: string }>() };
+}
+
+export async function signInOptions() {
+  const response = await post("/auth/passkeys/login/options/", {});
+  expect(response.status).toBe(200);
+  return response.json<RequestOptions & Record<string, unknown>>();
 }

@@ -10,19 +10,15 @@ import {
   post,
   register,
   registerStaff,
+  registrationOptions,
   setCookies,
   signedInWithoutPassword,
+  signInOptions,
+  withPasskey,
   type LoginPayload,
 } from "./kit";
 import { mailTo } from "./mail";
-import {
-  registrationOptions,
-  signInOptions,
-  softwareAuthenticator,
-  withPasskey,
-  type Authenticator,
-  type RequestOptions,
-} from "./webauthn";
+import { softwareAuthenticator, type Authenticator, type RequestOptions } from "./webauthn";
 
 const signIn = (credential: unknown) => post("/auth/passkeys/login/", { credential });
 

@@ -3,9 +3,7 @@
  * counter, answering options as a browser's `navigator.credentials` would (WebAuthn Level 3 JSON).
  * Its small CBOR writer is test code: the worker parses WebAuthn through @simplewebauthn/server.
  */
-import { expect } from "vitest";
 import { base64UrlToBytes, bytesToBase64Url } from "../src/encoding";
-import { bearer, newUser, post, register } from "./kit";
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- a recursive type needs the interface
 interface CborMap extends Map<Cbor, Cbor> {}
@@ -183,24 +181,3 @@ export function softwareAuthenticator(origin = "http://localhost:3000") {
 }
 
 export type Authenticator = ReturnType<typeof softwareAuthenticator>;
-
-export async function registrationOptions(access: string) {
-  const response = await post("/auth/passkeys/register/options/", {}, bearer(access));
-  expect(response.status).toBe(200);
-  return response.json<CreationOptions & Record<string, unknown>>();
-}
-
-/** A user with one passkey registered through the API, and the authenticator holding it. */
-export async function withPasskey(authenticator = softwareAuthenticator()) {
-  const signedUp = await register(newUser("pk"));
-  const credential = await authenticator.create(await registrationOptions(signedUp.access));
-  const response = await post("/auth/passkeys/register/", { name: "Laptop", credential }, bearer(signedUp.access));
-  expect(response.status).toBe(201);
-  return { ...signedUp, authenticator, passkey: await response.json<{ id: string }>() };
-}
-
-export async function signInOptions() {
-  const response = await post("/auth/passkeys/login/options/", {});
-  expect(response.status).toBe(200);
-  return response.json<RequestOptions & Record<string, unknown>>();
-}
