@@ -2,6 +2,7 @@
  * A software authenticator for the tests: an ES256 key per credential, `none` attestation, a signature
  * counter, answering options as a browser's `navigator.credentials` would (WebAuthn Level 3 JSON).
  * Its small CBOR writer is test code: the worker parses WebAuthn through @simplewebauthn/server.
+ * The bench worker imports it too, so it imports nothing of the test kit (`cloudflare:test`).
  */
 import { base64UrlToBytes, bytesToBase64Url } from "../src/encoding";
 
