@@ -3,6 +3,8 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
 import { createLogger, errorFields, type Logger } from "./log";
+// zod speaks DRF wherever a schema is parsed: the locale is installed when this module loads.
+import "./schemas/drf-messages";
 
 export type ErrorBody = Record<string, unknown>;
 export type FieldErrors = Record<string, string[]>;
@@ -177,9 +179,12 @@ export class CheckoutIncomplete extends ApiError {
 export function fieldErrorsFromZod(error: Pick<z.core.$ZodError, "issues">): FieldErrors {
   const fields: FieldErrors = {};
   for (const issue of error.issues) {
-    const key = issue.path.length > 0 ? String(issue.path[0]) : "non_field_errors";
+    const [field, ...within] = issue.path;
+    const key = field === undefined ? "non_field_errors" : String(field);
+    // A field's errors are a flat list: a nested value's problem says where in the field it is.
+    const message = within.length > 0 ? `${within.join(".")}: ${issue.message}` : issue.message;
     const messages = (fields[key] ??= []);
-    if (!messages.includes(issue.message)) messages.push(issue.message);
+    if (!messages.includes(message)) messages.push(message);
   }
   return fields;
 }

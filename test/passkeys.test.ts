@@ -276,6 +276,23 @@ describe("POST /auth/passkeys/login/options/ and /auth/passkeys/login/", () => {
     }
   });
 
+  it("says in DRF's words which part of a malformed credential is wrong", async () => {
+    const missing = await post("/auth/passkeys/login/", {});
+    expect(missing.status).toBe(400);
+    expect(await missing.json()).toEqual({ credential: ["This field is required."] });
+
+    const credential = await (await withPasskey()).authenticator.get(await signInOptions());
+    const unsigned = { ...credential, response: { ...credential.response, signature: undefined } };
+    const partial = await signIn({ ...unsigned, authenticatorAttachment: "usb" });
+    expect(partial.status).toBe(400);
+    expect(await partial.json()).toEqual({
+      credential: [
+        'authenticatorAttachment: "usb" is not a valid choice.',
+        "response.signature: This field is required.",
+      ],
+    });
+  });
+
   it("refuses a deactivated user", async () => {
     const { authenticator, user } = await withPasskey();
     await env.DB.prepare("update users set is_active = 0 where username = ?").bind(user.username).run();

@@ -3,6 +3,7 @@ import { Conflict, NotFound, ValidationError } from "../errors";
 import { requireUserWith } from "../auth/middleware";
 import { findNextPlan, findQuotaAccount, type QuotaAccount } from "../db/quotas";
 import type { PlanRow } from "../db/schema";
+import { notAValidChoice } from "../schemas/drf-messages";
 import type { Quota, Usage } from "./counter";
 
 /** Where the frontend sells plans; the Django service's `upgrade_url`. */
@@ -17,7 +18,7 @@ export interface UpgradeSuggestion {
 
 function quotaFor(account: QuotaAccount, scope: string): Quota {
   if (!account.knownScopes.includes(scope)) {
-    throw new ValidationError({ scope: [`"${scope}" is not a valid choice.`] });
+    throw new ValidationError({ scope: [notAValidChoice(scope)] });
   }
   const row = account.quotas.find((quota) => quota.scope === scope);
   return row

@@ -250,7 +250,7 @@ export const deleteUserQuerySchema = z.object({
 });
 
 const scope = z
-  .string({ error: "Not a valid string." })
+  .string()
   .regex(/^[a-z][a-z0-9_]{0,63}$/, "Enter a scope: lower-case letters, digits and _, at most 64.");
 
 export const quotaSchema = z
@@ -264,7 +264,7 @@ export const quotaSchema = z
   .openapi("PlanQuota");
 
 const priceId = z
-  .string({ error: "Not a valid string." })
+  .string()
   .trim()
   .regex(/^price_[A-Za-z0-9_]{1,250}$/, "Enter a Stripe price id (price_…).")
   .nullable();

@@ -2,13 +2,7 @@ import { z } from "@hono/zod-openapi";
 import type { VerifiedSubscription } from "../billing/checkout";
 import { body, integer } from "./fields";
 
-/** DRF's ChoiceField message. */
-const billing = z.enum(["monthly", "yearly"], {
-  error: (issue) =>
-    issue.input === undefined
-      ? "This field is required."
-      : `"${JSON.stringify(issue.input)?.replace(/^"|"$/g, "")}" is not a valid choice.`,
-});
+const billing = z.enum(["monthly", "yearly"]);
 
 export const plansQuerySchema = z.object({
   billing: billing.optional().openapi({ description: "only plans sold on this billing cycle" }),

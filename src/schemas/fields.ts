@@ -1,34 +1,23 @@
 import { z } from "@hono/zod-openapi";
 import { newEmailProblems } from "../auth/email-rules";
+import { missingValueMessage, pythonTypeName } from "./drf-messages";
 
-/** DRF's messages for a missing, null or wrongly typed value; zod's own text never reaches a client. */
+/** DRF's messages for a missing or null value, and `invalid` for a value of the wrong type. */
 function typeError(invalid: string) {
   return (issue: { code?: string; input?: unknown }) => {
     if (issue.code !== "invalid_type") return undefined;
-    if (issue.input === undefined) return "This field is required.";
-    if (issue.input === null) return "This field may not be null.";
-    return invalid;
+    return missingValueMessage(issue.input) ?? invalid;
   };
 }
 
-const NOT_A_STRING = "Not a valid string.";
 const DATE_FORMAT = "Date has wrong format. Use one of these formats instead: YYYY-MM-DD.";
-const PYTHON_TYPE_NAMES: Record<string, string> = {
-  array: "list",
-  string: "str",
-  number: "float",
-  boolean: "bool",
-  null: "NoneType",
-};
 
 /** A JSON body object; anything else (a list, a string…) is DRF's "Expected a dictionary" error. */
 export function body<T extends z.ZodRawShape>(shape: T) {
   return z.object(shape, {
     error: (issue) => {
       if (issue.code !== "invalid_type") return undefined;
-      const input = issue.input;
-      const kind = Array.isArray(input) ? "array" : input === null ? "null" : typeof input;
-      return `Invalid data. Expected a dictionary, but got ${PYTHON_TYPE_NAMES[kind] ?? kind}.`;
+      return `Invalid data. Expected a dictionary, but got ${pythonTypeName(issue.input)}.`;
     },
   });
 }
@@ -43,7 +32,7 @@ export function integer() {
 
 /** A trimmed, non-blank string of at most `max` characters, as DRF's CharField. */
 export function text(max?: number) {
-  const base = z.string({ error: typeError(NOT_A_STRING) }).trim();
+  const base = z.string().trim();
   // `abort`: like DRF, a blank or over-long value gets that one message, not the format's as well.
   const nonBlank = base.min(1, { error: "This field may not be blank.", abort: true });
   return max === undefined
@@ -53,25 +42,22 @@ export function text(max?: number) {
 
 /** A string that may be blank (first and last names). */
 export function optionalText(max: number) {
-  return z
-    .string({ error: typeError(NOT_A_STRING) })
-    .trim()
-    .max(max, `Ensure this field has no more than ${max} characters.`);
+  return z.string().trim().max(max, `Ensure this field has no more than ${max} characters.`);
 }
 
 /** A string that may be left out, taken as sent. */
 export function optionalString() {
-  return z.string({ error: typeError(NOT_A_STRING) }).optional();
+  return z.string().optional();
 }
 
 /** Passwords are taken exactly as typed: never trimmed. */
 export function password() {
-  return z.string({ error: typeError(NOT_A_STRING) }).min(1, "This field may not be blank.");
+  return z.string().min(1, "This field may not be blank.");
 }
 
 export function email() {
   return z
-    .string({ error: typeError(NOT_A_STRING) })
+    .string()
     .trim()
     .toLowerCase()
     .min(1, "This field may not be blank.")

@@ -4,7 +4,7 @@ import type { PasskeyRow } from "../db/schema";
 import { body, text } from "./fields";
 
 const base64url = z
-  .string({ error: "Not a valid string." })
+  .string()
   .max(16_384)
   .regex(/^[A-Za-z0-9_-]*$/, "Not base64url.");
 
@@ -45,10 +45,7 @@ export const authenticationCredentialSchema = z
   .transform((credential) => credential as unknown as AuthenticationResponseJSON)
   .openapi({ description: "AuthenticationResponseJSON (WebAuthn Level 3)", type: "object" });
 
-const name = z
-  .string({ error: "Not a valid string." })
-  .trim()
-  .max(64, "Ensure this field has no more than 64 characters.");
+const name = z.string().trim().max(64, "Ensure this field has no more than 64 characters.");
 
 export const passkeyRegistrationSchema = body({
   name: name.optional(),
