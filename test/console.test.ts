@@ -7,13 +7,17 @@ import {
   clock,
   COOKIES,
   cookieHeader,
+  decodePayload,
   formBrowser,
   jsonInit,
+  post,
   register,
   registerStaff,
+  registrationOptions,
   setCookies,
   type TestUser,
 } from "./kit";
+import { softwareAuthenticator, type RequestOptions } from "./webauthn";
 import { planIdByName, updateUserRow, userRow } from "./db";
 
 const consoleBrowser = () => formBrowser("/admin/login");
@@ -409,6 +413,39 @@ describe("console sign-in with two-factor on", () => {
     expect(done.status).toBe(303);
     expect(done.headers.get("location")).toBe("/admin/plans");
     expect((await client.get("/admin/plans")).status).toBe(200);
+  });
+
+  it("offers the passkey when the account has one: beside the code, or alone when it has no TOTP", async () => {
+    const onlyPasskey = await registerStaff();
+    const authenticator = softwareAuthenticator();
+    const credential = await authenticator.create(await registrationOptions(onlyPasskey.access));
+    expect((await post("/auth/passkeys/register/", { credential }, onlyPasskey.headers)).status).toBe(201);
+    const client = consoleBrowser();
+    const login = { username: onlyPasskey.user.username, password: onlyPasskey.user.password, next: "/admin/plans" };
+    const step = await (await client.post("/admin/login", login)).text();
+    expect(step).toContain('data-passkey="second-factor" data-next="/admin/plans"');
+    expect(step).toContain('<script src="/account/static/account.js"');
+    expect(step).not.toContain('name="code"');
+    // What the page's script then does, through the API with the console's cookies.
+    const mfaToken = /name="mfa_token" value="([^"]+)"/.exec(step)?.[1] ?? "";
+    const options = await client.postJson("/auth/login/mfa/passkey/options/", { mfa_token: mfaToken });
+    const signedIn = await client.postJson("/auth/login/mfa/", {
+      mfa_token: mfaToken,
+      credential: await authenticator.get(await options.json<RequestOptions>()),
+    });
+    expect(signedIn.status).toBe(200);
+    expect(decodePayload(client.jar.get(COOKIES.access) ?? "").amr).toEqual(["pwd", "webauthn"]);
+    expect((await client.get("/admin/plans")).status).toBe(200);
+
+    const both = await staffWithTotp();
+    const second = softwareAuthenticator();
+    const added = await second.create(await registrationOptions(both.access));
+    expect((await post("/auth/passkeys/register/", { credential: added }, both.headers)).status).toBe(201);
+    const page = await (
+      await consoleBrowser().post("/admin/login", { username: both.user.username, password: both.user.password })
+    ).text();
+    expect(page).toContain('<label for="code">Authentication code</label>');
+    expect(page).toContain('data-passkey="second-factor"');
   });
 
   it("with ADMIN_REQUIRE_MFA, refuses a staff session signed in with a password only", async () => {

@@ -184,6 +184,17 @@ export function formBrowser(csrfPage: string) {
   return {
     jar,
     get: (path: string) => send(path),
+    /** What a page's script sends (a passkey ceremony): JSON, the CSRF cookie echoed as X-CSRFToken. */
+    postJson: (path: string, body: unknown) =>
+      send(path, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          origin: "http://localhost",
+          "x-csrftoken": jar.get(COOKIES.csrf) ?? "",
+        },
+        body: JSON.stringify(body),
+      }),
     /** Posts `fields` as an HTML form would, with the CSRF token unless `csrf` is false. */
     async post(
       path: string,

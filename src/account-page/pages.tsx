@@ -96,14 +96,9 @@ export function AccountSecondFactorPage(props: {
         action={`${ACCOUNT_PAGE}/login/mfa`}
         csrf={props.chrome.csrf}
         mfaToken={props.mfaToken}
+        methods={props.methods}
         error={props.error}
-        codes={props.methods.includes("totp")}
       />
-      {props.methods.includes("passkey") && (
-        <PasskeyForm id="passkey-second-factor" ceremony="second-factor" label="Use a passkey">
-          <input type="hidden" name="mfa_token" value={props.mfaToken} />
-        </PasskeyForm>
-      )}
     </AccountLayout>
   );
 }

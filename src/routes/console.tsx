@@ -27,7 +27,7 @@ import { chrome, consoleHeaders, renderConsoleError, safeNext } from "../admin/c
 import type { FormProblem } from "../admin/console/layout";
 import { submitForm, valid } from "../admin/console/forms";
 import { SecondFactorPage, SignInPage } from "../admin/console/sign-in";
-import { completeSignIn } from "../auth/mfa/sign-in-step";
+import { completeSignIn, pendingSignInMethods } from "../auth/mfa/sign-in-step";
 import { UsersPage } from "../admin/console/users";
 import { UserPage } from "../admin/console/user";
 import { PlansPage } from "../admin/console/plans";
@@ -96,8 +96,10 @@ consoleRoutes
       );
     }
     if ("secondFactorRequired" in signedIn) {
-      const { mfaToken } = signedIn.secondFactorRequired;
-      return c.html(<SecondFactorPage chrome={chrome(c)} mfaToken={mfaToken} next={safeNext(form.next)} />);
+      const { mfaToken, methods } = signedIn.secondFactorRequired;
+      return c.html(
+        <SecondFactorPage chrome={chrome(c)} mfaToken={mfaToken} methods={methods} next={safeNext(form.next)} />,
+      );
     }
     answerSignedIn(c, signedIn.signedIn);
     return c.redirect(safeNext(form.next), 303);
@@ -116,7 +118,11 @@ consoleRoutes
     if (signedIn instanceof ValidationError) {
       if (signedIn.fields.mfa_token) return c.redirect(`/admin/login?next=${encodeURIComponent(next)}`, 303);
       const error = signedIn.fields.code?.[0] ?? "Invalid code.";
-      return c.html(<SecondFactorPage chrome={chrome(c)} mfaToken={form.mfa_token} next={next} error={error} />, 400);
+      const methods = await pendingSignInMethods(c.var, form.mfa_token);
+      return c.html(
+        <SecondFactorPage chrome={chrome(c)} mfaToken={form.mfa_token} methods={methods} next={next} error={error} />,
+        400,
+      );
     }
     answerSignedIn(c, signedIn);
     return c.redirect(next, 303);

@@ -176,7 +176,7 @@ describe("the account security page in Chromium, keyboard only", () => {
 });
 
 describe("passkeys on the account security page in Chromium (a virtual authenticator)", () => {
-  it("adds a passkey, signs out, signs in with it without typing a password, and removes it", async () => {
+  it("adds a passkey, signs in with it without typing a password, confirms a password sign-in with it, and removes it", async () => {
     pageErrors = [];
     const page = await newPage();
     const cdp = await page.context().newCDPSession(page);
@@ -211,6 +211,18 @@ describe("passkeys on the account security page in Chromium (a virtual authentic
     await page.getByRole("heading", { level: 1, name: "Account security" }).waitFor();
     const events = await page.getByRole("region", { name: "Recent security events" }).textContent();
     assert.match(events, /passkey added/);
+    await signOut(page);
+
+    // With a passkey, a password sign-in asks for it as the second factor (no code: there is no TOTP).
+    await signIn(page);
+    assert.equal(await page.getByRole("heading", { level: 1 }).textContent(), "Two-factor authentication");
+    assert.equal(await page.getByLabel("Authentication code").count(), 0);
+    await shot(page, "account-security-passkey-step");
+    await Promise.all([
+      page.waitForURL(`${base}/account/security/`),
+      page.getByRole("button", { name: "Use a passkey" }).click(),
+    ]);
+    await page.getByRole("heading", { level: 1, name: "Account security" }).waitFor();
 
     page.once("dialog", (dialog) => dialog.accept());
     await Promise.all([

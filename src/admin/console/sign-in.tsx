@@ -58,19 +58,19 @@ export function SignInPage(props: { chrome: Chrome; next: string; identifier?: s
 }
 
 /**
- * The second step of a sign-in with two-factor on: a code from the authenticator app or a recovery code,
- * for the pending sign-in `mfaToken` names (a hidden field: it is good for 5 minutes and 5 wrong codes).
+ * The second step of a sign-in with two-factor on, offering each second factor the account has
+ * (`methods`, as the MFA step names them): a code from the authenticator app or a recovery code, and a
+ * passkey. `mfaToken` names the pending sign-in (a hidden field: good for 5 minutes and 5 wrong answers).
  */
 export function SecondFactorForm(props: {
   action: string;
   csrf: string;
   mfaToken: string;
+  methods: string[];
   next?: string;
   error?: string;
-  /** Whether the account has TOTP (a code field); false when a passkey is its only second factor. */
-  codes?: boolean;
 }) {
-  const codes = props.codes ?? true;
+  const codes = props.methods.includes("totp");
   return (
     <>
       <h1>Two-factor authentication</h1>
@@ -100,18 +100,30 @@ export function SecondFactorForm(props: {
           <button type="submit">Verify</button>
         </PostForm>
       )}
+      {props.methods.includes("passkey") && (
+        <PasskeyForm id="passkey-second-factor" ceremony="second-factor" next={props.next} label="Use a passkey">
+          <input type="hidden" name="mfa_token" value={props.mfaToken} />
+        </PasskeyForm>
+      )}
     </>
   );
 }
 
-export function SecondFactorPage(props: { chrome: Chrome; mfaToken: string; next: string; error?: string }) {
+export function SecondFactorPage(props: {
+  chrome: Chrome;
+  mfaToken: string;
+  methods: string[];
+  next: string;
+  error?: string;
+}) {
   return (
-    <ConsolePage title="Two-factor authentication" chrome={props.chrome}>
+    <ConsolePage title="Two-factor authentication" chrome={props.chrome} scripts={[ACCOUNT_SCRIPT]}>
       <div class="panel">
         <SecondFactorForm
           action="/admin/login/mfa"
           csrf={props.chrome.csrf}
           mfaToken={props.mfaToken}
+          methods={props.methods}
           next={props.next}
           error={props.error}
         />
