@@ -320,7 +320,7 @@ describe("POST /auth/passkeys/login/options/ and /auth/passkeys/login/", () => {
 });
 
 describe("a passkey as the second factor", () => {
-  it("turns the two-factor step on for password logins: methods list passkey; its options name the user's passkeys only", async () => {
+  it("turns the two-factor step on for password logins: methods list passkey; its options name the user's passkeys only; its use is recorded", async () => {
     const { user, authenticator } = await withPasskey();
     const first = await post("/auth/login/", { username: user.username, password: user.password });
     const step = await first.json<{ mfa_token: string; methods: string[] }>();
@@ -333,7 +333,12 @@ describe("a passkey as the second factor", () => {
       credential: await authenticator.get(body),
     });
     expect(signedIn.status).toBe(200);
-    expect(decodePayload((await signedIn.json<LoginPayload>()).access).amr).toEqual(["pwd", "webauthn"]);
+    const { access } = await signedIn.json<LoginPayload>();
+    expect(decodePayload(access).amr).toEqual(["pwd", "webauthn"]);
+    const [listed] = await (
+      await call("/auth/passkeys/", { headers: bearer(access) })
+    ).json<Array<{ last_used: string | null }>>();
+    expect(listed?.last_used).not.toBeNull();
   });
 
   it("refuses another pending sign-in's challenge and counts a refused passkey toward the 5 attempts", async () => {

@@ -107,8 +107,8 @@ export async function completeSignIn(
   const pending = await pendingSignIn(deps, input.mfa_token);
   const { tokenHash } = pending;
   await limitAttempts(`user:${pending.userId}`);
-  const method = await secondStepMethod(deps, pending, input, client);
-  if (!method) {
+  const proof = await secondStepMethod(deps, pending, input, client);
+  if (!proof) {
     await countFailedAttempt(db, tokenHash, now).run();
     throw input.credential ? new NonFieldError(PASSKEY_SIGN_IN_FAILED) : new ValidationError({ code: [INVALID_CODE] });
   }
@@ -117,28 +117,28 @@ export async function completeSignIn(
     findUserWithPlan(db, pending.userId),
   ]);
   if (consumed.meta.changes === 0 || !found) throw new ValidationError({ mfa_token: [PENDING_EXPIRED] });
-  if (method === "recovery_code") {
+  if (proof.method === "recovery_code") {
     await insertSecurityEvent(db, { userId: pending.userId, type: "recovery_code_used", client }, now).run();
   }
   const account = { user: found.user, plan: found.plan };
-  const amr: AuthMethod[] = [...pending.amr, method === "passkey" ? "webauthn" : "otp"];
-  return startSession(deps, { account, amr, event: "login_succeeded" }, client);
+  const amr: AuthMethod[] = [...pending.amr, proof.method === "passkey" ? "webauthn" : "otp"];
+  return startSession(deps, { account, amr, event: "login_succeeded", writes: proof.writes }, client);
 }
 
-/** Which second factor the input proves for the pending sign-in, or undefined when it proves none. */
+/**
+ * Which second factor the input proves for the pending sign-in (with the writes that go in the session's
+ * batch: a passkey's use), or undefined when it proves none.
+ */
 async function secondStepMethod(
   deps: Deps,
   pending: PendingSignInRow,
   input: { code?: string; credential?: AuthenticationResponseJSON },
   client: ClientInfo,
-): Promise<SecondFactorMethod | "passkey" | undefined> {
+): Promise<{ method: SecondFactorMethod | "passkey"; writes?: VerifiedUser["writes"] } | undefined> {
   if (input.credential) {
     const expected = { purpose: "mfa", userId: pending.userId, pendingSignIn: pending.tokenHash } as const;
     return verifyPasskey(deps, input.credential, expected, client).then(
-      async ({ recordUse }) => {
-        await recordUse.run();
-        return "passkey" as const;
-      },
+      ({ recordUse }) => ({ method: "passkey" as const, writes: [recordUse] }),
       (error: unknown) => {
         // A refused passkey is a wrong second factor (counted by the caller); anything else is a failure.
         if (error instanceof NonFieldError) return undefined;
@@ -147,5 +147,6 @@ async function secondStepMethod(
     );
   }
   if (input.code === undefined) throw new ValidationError({ code: ["This field is required."] });
-  return useSecondFactor(deps, pending.userId, input.code);
+  const method = await useSecondFactor(deps, pending.userId, input.code);
+  return method && { method };
 }
